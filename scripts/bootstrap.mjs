@@ -1,0 +1,84 @@
+// Makes a fresh clone runnable with no manual step: installs npm dependencies, builds the TypeScript,
+// and installs redis-server when it is missing and we are allowed to (root + apt-get).
+// Plain JavaScript on purpose: it must run before anything is installed or compiled.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const say = (msg) => process.stderr.write(`[zeroshot] ${msg}\n`);
+
+export function fail(msg, hint) {
+  say(`FAILED: ${msg}`);
+  if (hint) say(`  fix: ${hint}`);
+  process.exit(1);
+}
+
+function run(cmd, args, what, opts = {}) {
+  const res = spawnSync(cmd, args, { cwd: ROOT, stdio: opts.quiet ? 'pipe' : 'inherit', ...opts });
+  if (res.error) fail(`${what}: ${res.error.message}`);
+  if (res.status !== 0) {
+    if (opts.quiet) process.stderr.write(`${res.stdout ?? ''}${res.stderr ?? ''}`);
+    fail(`${what} exited with status ${res.status}`, opts.hint);
+  }
+  return res;
+}
+
+const which = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'pipe' }).status === 0;
+
+export function ensureDependencies() {
+  const lock = path.join(ROOT, 'package-lock.json');
+  const stamp = path.join(ROOT, 'node_modules', '.zeroshot-lock-hash');
+  const hash = createHash('sha256').update(readFileSync(lock)).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
+  say('installing npm dependencies (npm ci) ...');
+  // ignore-scripts (also in .npmrc): onnxruntime-node's postinstall would try to download CUDA libraries.
+  run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], 'npm ci', {
+    hint: 'check network access to the npm registry, then run `npm ci --ignore-scripts`',
+  });
+  writeFileSync(stamp, hash);
+}
+
+export function ensureBuild() {
+  say('building (tsc) ...');
+  run(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+    'build',
+    {
+      hint: 'run `npm run build` to see the type errors',
+    },
+  );
+}
+
+export function ensureRedisServer() {
+  if (which('redis-server')) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && which('apt-get')) {
+    say('redis-server is missing: installing it with apt-get ...');
+    run(
+      'sh',
+      ['-c', 'apt-get install -y redis-server || (apt-get update && apt-get install -y redis-server)'],
+      'apt-get install redis-server',
+      { quiet: true, hint: 'sudo apt-get install -y redis-server' },
+    );
+    // Debian starts a system service on 6379; we run private servers on free ports instead.
+    spawnSync('sh', ['-c', 'service redis-server stop || systemctl stop redis-server'], { stdio: 'ignore' });
+    if (which('redis-server')) return;
+  }
+  fail(
+    'redis-server is not installed',
+    'sudo apt-get install -y redis-server   (or set REDIS_URL to a running Redis)',
+  );
+}
+
+export function bootstrap({ redis = false } = {}) {
+  const [major] = process.versions.node.split('.').map(Number);
+  if (major < 20) fail(`Node ${process.versions.node} is too old`, 'install Node.js 20 or newer');
+  ensureDependencies();
+  ensureBuild();
+  if (redis) ensureRedisServer();
+}

@@ -1,0 +1,30 @@
+import { UsageError, ZeroshotError } from '../core/errors/index.js';
+
+/** Exit statuses of every zeroshot command. */
+export const EXIT = { ok: 0, someFailed: 1, usage: 2 } as const;
+
+/**
+ * Runs a command action and maps errors to one clear line and an exit status:
+ * usage errors → 2, other zeroshot errors → 1 with their code, anything else → 1 with its message.
+ */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | undefined>) {
+  return async (...args: A): Promise<void> => {
+    try {
+      const code = await fn(...args);
+      process.exitCode = code ?? EXIT.ok;
+    } catch (err) {
+      if (err instanceof UsageError) {
+        process.stderr.write(`zeroshot: ${err.message}\n`);
+        process.exitCode = EXIT.usage;
+      } else if (err instanceof ZeroshotError) {
+        process.stderr.write(`zeroshot: ${err.code}: ${err.message}\n`);
+        process.exitCode = EXIT.someFailed;
+      } else {
+        const e = err as Error;
+        process.stderr.write(`zeroshot: unexpected error: ${e?.message ?? String(err)}\n`);
+        if (process.env.ZEROSHOT_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+        process.exitCode = EXIT.someFailed;
+      }
+    }
+  };
+}
