@@ -1,0 +1,98 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry, register } from 'prom-client';
+
+/**
+ * Every metric zeroshot exports, defined once. Names follow Prometheus conventions: prefix `zeroshot_`,
+ * base units in the name, `_total` for counters. deploy/ dashboards and alerts use these names; a test
+ * checks they stay in sync.
+ */
+const STAGE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export function createMetrics(registry: Registry = register) {
+  const registers = [registry];
+  return {
+    registry,
+    imagesProcessed: new Counter({
+      name: 'zeroshot_images_processed_total',
+      help: 'Images finished by this worker, by status (ok|error) and error code (empty when ok)',
+      labelNames: ['status', 'code'] as const,
+      registers,
+    }),
+    jobs: new Counter({
+      name: 'zeroshot_jobs_total',
+      help: 'Jobs finished by this worker, by queue and outcome (completed|failed|retried)',
+      labelNames: ['queue', 'outcome'] as const,
+      registers,
+    }),
+    retries: new Counter({
+      name: 'zeroshot_retries_total',
+      help: 'Retried operations, by kind (storage|job)',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'zeroshot_batch_size_images',
+      help: 'Images per vision inference batch',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers,
+    }),
+    stageDuration: new Histogram({
+      name: 'zeroshot_stage_duration_seconds',
+      help: 'Latency of one pipeline stage (fetch, decode, infer, score, write), per image or per batch',
+      labelNames: ['stage'] as const,
+      buckets: STAGE_BUCKETS,
+      registers,
+    }),
+    jobDuration: new Histogram({
+      name: 'zeroshot_job_duration_seconds',
+      help: 'Wall time of one chunk job from start to result written',
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    }),
+    imagesInFlight: new Gauge({
+      name: 'zeroshot_images_in_flight',
+      help: 'Images fetched or decoded but not yet scored',
+      registers,
+    }),
+    textCache: new Counter({
+      name: 'zeroshot_text_embedding_cache_total',
+      help: 'Text-embedding lookups, by result (hit|miss) and tier (memory|redis)',
+      labelNames: ['result', 'tier'] as const,
+      registers,
+    }),
+    modelInfo: new Gauge({
+      name: 'zeroshot_model_info',
+      help: 'Always 1; labels describe the loaded model',
+      labelNames: ['model', 'dtype', 'provider'] as const,
+      registers,
+    }),
+    queueJobs: new Gauge({
+      name: 'zeroshot_queue_jobs',
+      help: 'Jobs in a queue by state (waiting|active|delayed|failed|completed|prioritized|waiting-children)',
+      labelNames: ['queue', 'state'] as const,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+let shared: Metrics | undefined;
+
+/** Process-wide metrics on prom-client's default registry, with default process metrics. */
+export function metrics(): Metrics {
+  if (!shared) {
+    collectDefaultMetrics({ prefix: 'zeroshot_' });
+    shared = createMetrics();
+  }
+  return shared;
+}
+
+/** Times an async stage into `zeroshot_stage_duration_seconds{stage}`. */
+export async function timeStage<T>(m: Metrics, stage: string, fn: () => Promise<T>): Promise<T> {
+  const end = m.stageDuration.startTimer({ stage });
+  try {
+    return await fn();
+  } finally {
+    end();
+  }
+}
