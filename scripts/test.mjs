@@ -1,5 +1,6 @@
 // `npm test`: bootstrap (deps, build, redis-server), then node's test runner over the compiled tests.
 // `npm test -- <substring>...` runs only the test files whose path contains one of the substrings.
+// `npm run test:faults` (`--faults`) runs the fault-injection suite in test/faults/ (slow; not part of `npm test`).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -17,10 +18,13 @@ function findTests(dir) {
   return out.sort();
 }
 
-const filters = process.argv.slice(2);
-const files = findTests(path.join(ROOT, 'dist', 'test')).filter(
-  (f) => filters.length === 0 || filters.some((s) => f.includes(s)),
-);
+const args = process.argv.slice(2);
+const faults = args.includes('--faults');
+const filters = args.filter((a) => a !== '--faults');
+const faultsDir = `${path.join(ROOT, 'dist', 'test', 'faults')}${path.sep}`;
+const files = findTests(path.join(ROOT, 'dist', 'test'))
+  .filter((f) => f.startsWith(faultsDir) === faults)
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 if (files.length === 0) {
   process.stderr.write(`[zeroshot] no test files match ${JSON.stringify(filters)}\n`);
   process.exit(1);
