@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   RUN_CANCELLED: 'the run was cancelled',
   REDIS_UNAVAILABLE: 'Redis could not be reached',
   INTERNAL: 'an unexpected internal error',
+  // stored image embeddings (never surfaced as an image error: the image is embedded again)
+  EMBEDDING_PACK_CORRUPT: 'a stored image-embedding pack is truncated, corrupt or of another model',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
