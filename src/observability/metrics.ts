@@ -7,7 +7,33 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry, regist
  */
 const STAGE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-export function createMetrics(registry: Registry = register) {
+const byRegistry = new WeakMap<Registry, Metrics>();
+const withProcessMetrics = new WeakSet<Registry>();
+
+/**
+ * Default Node.js process metrics (`process_*`, `nodejs_*`: the standard client-library names, without our
+ * prefix, so stock dashboards work), collected once per registry however often this is called.
+ */
+export function collectProcessMetrics(registry: Registry = register): void {
+  if (withProcessMetrics.has(registry)) return;
+  withProcessMetrics.add(registry);
+  collectDefaultMetrics({ register: registry });
+}
+
+/**
+ * zeroshot's metrics on `registry`. Idempotent: the worker, the HTTP server and the queue-depth exporter
+ * may each call it with the same registry and get the same metric objects.
+ */
+export function createMetrics(registry: Registry = register): Metrics {
+  let m = byRegistry.get(registry);
+  if (!m) {
+    m = defineMetrics(registry);
+    byRegistry.set(registry, m);
+  }
+  return m;
+}
+
+function defineMetrics(registry: Registry) {
   const registers = [registry];
   return {
     registry,
@@ -54,7 +80,7 @@ export function createMetrics(registry: Registry = register) {
       registers,
     }),
     textCache: new Counter({
-      name: 'zeroshot_text_embedding_cache_total',
+      name: 'zeroshot_text_embedding_cache_lookups_total',
       help: 'Text-embedding lookups, by result (hit|miss) and tier (memory|redis)',
       labelNames: ['result', 'tier'] as const,
       registers,
@@ -74,15 +100,15 @@ export function createMetrics(registry: Registry = register) {
   };
 }
 
-export type Metrics = ReturnType<typeof createMetrics>;
+export type Metrics = ReturnType<typeof defineMetrics>;
 
 let shared: Metrics | undefined;
 
 /** Process-wide metrics on prom-client's default registry, with default process metrics. */
 export function metrics(): Metrics {
   if (!shared) {
-    collectDefaultMetrics({ prefix: 'zeroshot_' });
-    shared = createMetrics();
+    collectProcessMetrics(register);
+    shared = createMetrics(register);
   }
   return shared;
 }
