@@ -47,5 +47,7 @@ export function keys(prefix: string = DEFAULT_PREFIX) {
     schedules: () => `${prefix}:schedules`,
     /** Hash: `<uri>\n<etag>` → location of a stored image embedding, per model id. */
     embeddingIndex: (modelId: string) => `${prefix}:emb:${modelId}`,
+    /** String with a TTL: token of the process that currently exports queue depth (one per cluster). */
+    exporterLease: () => `${prefix}:exporter:lease`,
   };
 }
