@@ -1,0 +1,82 @@
+// The peer: transformers.js' zero-shot-image-classification pipeline on the same model files and photos.
+// Runs in its own process because @huggingface/transformers bundles a second onnxruntime-node.
+// Plain JavaScript on purpose (not compiled): it only needs the published package.
+//
+//   node bench/peer-transformers.mjs --model DIR --images DIR [--labels a,b,c] [--passes N] [--warmup N]
+//                                    [--threads N]
+// Prints one JSON object on the last stdout line: { imagesPerSecond, passes, images, ... }.
+import { readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    images: { type: 'string' },
+    labels: { type: 'string', default: 'cat,dog,bird,car,tree,house,person,food,boat,flower' },
+    passes: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
+    threads: { type: 'string' },
+    template: { type: 'string', default: 'This is a photo of {}.' },
+  },
+});
+if (!values.model || !values.images) {
+  process.stderr.write('usage: peer-transformers.mjs --model DIR --images DIR [--passes N]\n');
+  process.exit(2);
+}
+
+const { env, pipeline } = await import('@huggingface/transformers');
+const modelDir = path.resolve(values.model);
+env.allowRemoteModels = false;
+env.allowLocalModels = true;
+env.localModelPath = `${path.dirname(modelDir)}${path.sep}`;
+env.cacheDir = null;
+
+const images = readdirSync(values.images)
+  .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
+  .sort()
+  .map((f) => path.join(values.images, f));
+const labels = values.labels.split(',').map((s) => s.trim());
+const passes = Number(values.passes);
+const warmup = Number(values.warmup);
+
+const sessionOptions = values.threads ? { intraOpNumThreads: Number(values.threads) } : {};
+const t0 = performance.now();
+const classify = await pipeline('zero-shot-image-classification', path.basename(modelDir), {
+  dtype: 'fp32',
+  device: 'cpu',
+  session_options: sessionOptions,
+});
+const loadMs = performance.now() - t0;
+
+const runPass = async () => {
+  const out = await classify(images, labels, { hypothesis_template: values.template });
+  if (out.length !== images.length) throw new Error(`expected ${images.length} results, got ${out.length}`);
+  return out;
+};
+
+for (let i = 0; i < warmup; i++) await runPass();
+const passMs = [];
+let sample;
+for (let i = 0; i < passes; i++) {
+  const s = performance.now();
+  sample = await runPass();
+  passMs.push(performance.now() - s);
+}
+const totalMs = passMs.reduce((a, b) => a + b, 0);
+const result = {
+  peer: 'transformers.js',
+  version: env.version,
+  model: modelDir,
+  images: images.length,
+  labels: labels.length,
+  passes,
+  warmup,
+  threads: values.threads ? Number(values.threads) : `ORT default (${os.availableParallelism()} cores)`,
+  loadMs: Math.round(loadMs),
+  passMs: passMs.map((m) => Math.round(m)),
+  imagesPerSecond: (images.length * passes * 1000) / totalMs,
+  top1: sample?.[0]?.[0],
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);
