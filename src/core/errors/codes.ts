@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   INTERNAL: 'an unexpected internal error',
   // stored image embeddings (never surfaced as an image error: the image is embedded again)
   EMBEDDING_PACK_CORRUPT: 'a stored image-embedding pack is truncated, corrupt or of another model',
+  // storage (appended)
+  STORAGE_TOO_LARGE: 'the object is larger than the caller allows (GetOptions.maxBytes)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
