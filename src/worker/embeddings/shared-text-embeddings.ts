@@ -1,0 +1,257 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import { UsageError } from '../../core/errors/index.js';
+import type { TemplateOptions } from '../../core/types.js';
+import { DEFAULT_PREFIX, keys } from '../../jobs/names.js';
+import type { Metrics } from '../../observability/metrics.js';
+
+/** Same default hypothesis template as the engine (`src/core/scoring/templates.ts`). */
+const DEFAULT_TEMPLATE = 'This is a photo of {}.';
+
+export interface SharedTextEmbeddingsOptions {
+  redis: Redis | Cluster;
+  /** Key prefix (queue prefix with its hash tag). Default `{zeroshot}`. */
+  prefix?: string;
+  /** `classifier.info.id`: part of every key, so two models never share an entry. */
+  modelId: string;
+  /** `classifier.embedTexts`: one normalized (ensemble-averaged) embedding per label. */
+  embedTexts: (labels: string[], opts: TemplateOptions) => Promise<Float32Array[]>;
+  /**
+   * The engine's `resolveTemplates`, so keys hold the actual template strings. Without it, keys use the
+   * explicit templates, else `ensemble:<name>`, else the default template.
+   */
+  resolveTemplates?: (opts: TemplateOptions) => string[];
+  /** Redis TTL of an entry. Default 7 days. */
+  ttlSeconds?: number;
+  /** In-process LRU entries in front of Redis. Default 10,000. */
+  memoryEntries?: number;
+  /** Labels per encoder call when computing misses. Default 256. */
+  batchSize?: number;
+  /** Thundering-herd guard: one worker computes a missing set while others wait up to this long. 0 disables. Default 10,000 ms. */
+  lockWaitMs?: number;
+  metrics?: Metrics;
+}
+
+type Tier = 'memory' | 'redis';
+
+function positiveInt(name: string, value: number | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new UsageError('INVALID_OPTION', `${name} must be an integer ≥ ${min} (got ${String(value)})`);
+  }
+  return value;
+}
+
+function toBytes(v: Float32Array): Buffer {
+  const b = Buffer.allocUnsafe(v.length * 4);
+  for (let i = 0; i < v.length; i++) b.writeFloatLE(v[i] as number, i * 4);
+  return b;
+}
+
+function fromBytes(b: Buffer): Float32Array | undefined {
+  if (b.length === 0 || b.length % 4 !== 0) return undefined;
+  const v = new Float32Array(b.length / 4);
+  for (let i = 0; i < v.length; i++) {
+    const x = b.readFloatLE(i * 4);
+    if (!Number.isFinite(x)) return undefined;
+    v[i] = x;
+  }
+  return v;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A run's label embeddings computed once and shared by every worker: in-process LRU → Redis
+ * (`keys().textEmbedding(sha256(model id, templates, label))`, float32 LE bytes, with a TTL) → the text
+ * encoder for what is still missing, in batches. Concurrent calls in one process share in-flight work;
+ * across workers a short `SET NX` lock lets one compute a missing set while the others wait for it.
+ */
+export class SharedTextEmbeddings {
+  readonly ttlSeconds: number;
+  private readonly redis: Redis | Cluster;
+  private readonly keys: ReturnType<typeof keys>;
+  private readonly modelId: string;
+  private readonly embedTexts: SharedTextEmbeddingsOptions['embedTexts'];
+  private readonly resolve: (opts: TemplateOptions) => string[];
+  private readonly batchSize: number;
+  private readonly lockWaitMs: number;
+  private readonly metrics: Metrics | undefined;
+  private readonly memory: LRUCache<string, Float32Array>;
+  private readonly inflight = new Map<string, Promise<Float32Array>>();
+  private dim: number | undefined;
+
+  constructor(opts: SharedTextEmbeddingsOptions) {
+    if (typeof opts.modelId !== 'string' || opts.modelId.length === 0) {
+      throw new UsageError('INVALID_OPTION', 'modelId must be a non-empty string (classifier.info.id)');
+    }
+    if (typeof opts.embedTexts !== 'function') {
+      throw new UsageError('INVALID_OPTION', 'embedTexts must be a function (classifier.embedTexts)');
+    }
+    this.redis = opts.redis;
+    this.keys = keys(opts.prefix ?? DEFAULT_PREFIX);
+    this.modelId = opts.modelId;
+    this.embedTexts = opts.embedTexts;
+    this.resolve = opts.resolveTemplates ?? fallbackTemplates;
+    this.ttlSeconds = positiveInt('ttlSeconds', opts.ttlSeconds, 7 * 24 * 3600);
+    this.batchSize = positiveInt('batchSize', opts.batchSize, 256);
+    this.lockWaitMs = positiveInt('lockWaitMs', opts.lockWaitMs, 10_000, 0);
+    this.metrics = opts.metrics;
+    this.memory = new LRUCache({ max: positiveInt('memoryEntries', opts.memoryEntries, 10_000) });
+  }
+
+  /** One embedding per label, in order. */
+  async getLabelEmbeddings(labels: string[], templateOpts: TemplateOptions = {}): Promise<Float32Array[]> {
+    const templates = this.resolve(templateOpts);
+    const hashes = labels.map((label) =>
+      createHash('sha256')
+        .update(JSON.stringify([this.modelId, templates, label]))
+        .digest('hex'),
+    );
+    const out = new Array<Float32Array | undefined>(labels.length);
+    const waits: Promise<void>[] = [];
+    const todo = new Map<string, string>(); // hash → label, looked up in Redis by this call
+
+    hashes.forEach((h, i) => {
+      const hit = this.memory.get(h);
+      this.count('memory', hit !== undefined);
+      if (hit) {
+        out[i] = hit;
+        return;
+      }
+      const pending = this.inflight.get(h);
+      if (pending) {
+        waits.push(
+          pending.then((v) => {
+            out[i] = v;
+          }),
+        );
+        return;
+      }
+      todo.set(h, labels[i] as string);
+    });
+
+    if (todo.size > 0) {
+      const work = this.fetchOrCompute(todo, templateOpts);
+      for (const h of todo.keys()) {
+        const p = work.then((m) => m.get(h) as Float32Array);
+        p.catch(() => {}); // the caller awaits `work`; waiters in other calls await `p`
+        this.inflight.set(h, p);
+      }
+      try {
+        const got = await work;
+        hashes.forEach((h, i) => {
+          const v = got.get(h);
+          if (v) out[i] = v;
+        });
+      } finally {
+        for (const h of todo.keys()) this.inflight.delete(h);
+      }
+    }
+    await Promise.all(waits);
+    return out as Float32Array[];
+  }
+
+  private count(tier: Tier, hit: boolean, n = 1): void {
+    if (n > 0) this.metrics?.textCache.inc({ tier, result: hit ? 'hit' : 'miss' }, n);
+  }
+
+  private remember(h: string, v: Float32Array): boolean {
+    if (this.dim === undefined) this.dim = v.length;
+    if (v.length !== this.dim) return false;
+    this.memory.set(h, v);
+    return true;
+  }
+
+  /** Reads what Redis has for `hashes`; remembers and returns the valid entries. */
+  private async readRedis(hashes: string[]): Promise<Map<string, Float32Array>> {
+    const found = new Map<string, Float32Array>();
+    if (hashes.length === 0) return found;
+    const values = await this.redis.mgetBuffer(...hashes.map((h) => this.keys.textEmbedding(h)));
+    hashes.forEach((h, i) => {
+      const b = values[i];
+      const v = b ? fromBytes(b) : undefined;
+      if (v && this.remember(h, v)) found.set(h, v);
+    });
+    return found;
+  }
+
+  private async fetchOrCompute(
+    todo: Map<string, string>,
+    opts: TemplateOptions,
+  ): Promise<Map<string, Float32Array>> {
+    const result = await this.readRedis([...todo.keys()]);
+    this.count('redis', true, result.size);
+    let missing = [...todo.keys()].filter((h) => !result.has(h));
+    this.count('redis', false, missing.length);
+    if (missing.length === 0) return result;
+
+    const lock = await this.tryLock(missing);
+    if (lock === false) {
+      // Another worker is computing this very set: wait for it, then compute whatever is still missing.
+      const deadline = Date.now() + this.lockWaitMs;
+      let delay = 25;
+      while (missing.length > 0 && Date.now() < deadline) {
+        await sleep(delay);
+        delay = Math.min(delay * 2, 250);
+        const got = await this.readRedis(missing);
+        for (const [h, v] of got) result.set(h, v);
+        missing = missing.filter((h) => !got.has(h));
+      }
+      if (missing.length === 0) return result;
+    }
+    try {
+      for (let i = 0; i < missing.length; i += this.batchSize) {
+        const batch = missing.slice(i, i + this.batchSize);
+        const vectors = await this.embedTexts(
+          batch.map((h) => todo.get(h) as string),
+          opts,
+        );
+        const write = this.redis.multi();
+        batch.forEach((h, j) => {
+          const v = vectors[j];
+          if (!v)
+            throw new Error(`embedTexts returned ${vectors.length} embeddings for ${batch.length} labels`);
+          this.remember(h, v);
+          result.set(h, v);
+          write.set(this.keys.textEmbedding(h), toBytes(v), 'EX', this.ttlSeconds);
+        });
+        await write.exec();
+      }
+    } finally {
+      if (typeof lock === 'string') await this.unlock(missing, lock).catch(() => {});
+    }
+    return result;
+  }
+
+  private lockKey(hashes: string[]): string {
+    const id = createHash('sha256')
+      .update([...hashes].sort().join(','))
+      .digest('hex');
+    return `${this.keys.textEmbedding(id)}:lock`;
+  }
+
+  /** A token when this worker holds the lock, false when another does, undefined when locking is off. */
+  private async tryLock(hashes: string[]): Promise<string | false | undefined> {
+    if (this.lockWaitMs === 0) return undefined;
+    const token = randomUUID();
+    const ok = await this.redis.set(this.lockKey(hashes), token, 'PX', this.lockWaitMs, 'NX');
+    return ok === 'OK' ? token : false;
+  }
+
+  private async unlock(hashes: string[], token: string): Promise<void> {
+    await this.redis.eval(
+      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
+      1,
+      this.lockKey(hashes),
+      token,
+    );
+  }
+}
+
+function fallbackTemplates(opts: TemplateOptions): string[] {
+  if (opts.templates && opts.templates.length > 0) return opts.templates;
+  if (opts.ensemble) return [`ensemble:${opts.ensemble}`];
+  return [DEFAULT_TEMPLATE];
+}
