@@ -97,6 +97,11 @@ function defineMetrics(registry: Registry) {
       labelNames: ['queue', 'state'] as const,
       registers,
     }),
+    queueExporterLeader: new Gauge({
+      name: 'zeroshot_queue_exporter_leader',
+      help: '1 when this process holds the queue-depth exporter lease and publishes zeroshot_queue_jobs, else 0',
+      registers,
+    }),
   };
 }
 
