@@ -12,9 +12,18 @@ export interface ObjectInfo {
 }
 
 export interface GetOptions {
-  /** Reject with STORAGE_FAILED/IMAGE_TOO_LARGE-style errors above this many bytes (checked before buffering). */
+  /**
+   * Reject with a `StorageError` code `STORAGE_TOO_LARGE` above this many bytes: checked against the size
+   * announced by the backend before reading, and again while streaming (never buffers more than this).
+   */
   maxBytes?: number;
   signal?: AbortSignal;
+}
+
+export interface ListOptions {
+  signal?: AbortSignal;
+  /** Only keys strictly after this full URI (resume a listing; S3 `StartAfter`). */
+  startAfter?: string;
 }
 
 export interface PutOptions {
@@ -22,13 +31,19 @@ export interface PutOptions {
 }
 
 export interface Storage {
-  /** Recursive listing under a prefix URI, paginated internally, in key order. Never buffers the whole listing. */
-  list(prefixUri: string, opts?: { signal?: AbortSignal }): AsyncIterable<ObjectInfo>;
+  /**
+   * Recursive listing under a prefix URI, paginated internally, in key order (UTF-8 byte order, as S3).
+   * Never buffers the whole listing. A prefix without a trailing `/` matches keys starting with it (as S3).
+   * S3: a missing bucket fails with STORAGE_BUCKET_NOT_FOUND, an empty prefix yields nothing.
+   * file: a missing directory fails with STORAGE_NOT_FOUND.
+   */
+  list(prefixUri: string, opts?: ListOptions): AsyncIterable<ObjectInfo>;
   get(uri: string, opts?: GetOptions): Promise<{ body: Buffer; etag?: string }>;
   /** undefined when the object does not exist. */
   head(uri: string): Promise<ObjectInfo | undefined>;
   /** Atomic: readers see the old object or the new one, never a partial one. */
   put(uri: string, body: Buffer | string, opts?: PutOptions): Promise<{ etag?: string }>;
+  /** Idempotent: deleting an object that does not exist succeeds (as on S3). */
   delete(uri: string): Promise<void>;
   close(): void;
 }
@@ -40,10 +55,29 @@ export interface StorageConfig {
   region?: string;
   /** Path-style addressing (MinIO and most S3-compatible stores). Env: `ZEROSHOT_S3_FORCE_PATH_STYLE=1`. */
   forcePathStyle?: boolean;
-  /** Attempts per request for transient errors (5xx, throttling, timeouts, resets). Default 5. */
+  /** Attempts per request for transient errors (5xx, throttling, timeouts, resets). Default 5. Env: `ZEROSHOT_S3_MAX_ATTEMPTS`. */
   maxAttempts?: number;
   /** Explicit credentials; otherwise the AWS default provider chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Per-request timeout in ms. Default 30000. */
+  /** Per-request timeout in ms. Default 30000. Env: `ZEROSHOT_S3_TIMEOUT_MS`. */
   requestTimeoutMs?: number;
+  /** TCP connect timeout in ms. Default 5000. */
+  connectTimeoutMs?: number;
+  /** Backoff before retry n (1-based) is random(0, min(retryMaxDelayMs, retryBaseDelayMs * 2^n)). Default 100. */
+  retryBaseDelayMs?: number;
+  /** Default 5000. */
+  retryMaxDelayMs?: number;
+  /** Keys per ListObjectsV2 page (1-1000). Default 1000. */
+  listPageSize?: number;
+  /** Called before each retry (after the metric zeroshot_retries_total{kind="storage"} is incremented). */
+  onRetry?: (info: RetryInfo) => void;
+}
+
+export interface RetryInfo {
+  operation: string;
+  uri: string;
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  delayMs: number;
+  error: Error;
 }

@@ -1,0 +1,119 @@
+import { UsageError } from '../core/errors/usage-error.js';
+import type { StorageConfig } from './types.js';
+
+export const STORAGE_DEFAULTS = {
+  maxAttempts: 5,
+  requestTimeoutMs: 30_000,
+  connectTimeoutMs: 5_000,
+  retryBaseDelayMs: 100,
+  retryMaxDelayMs: 5_000,
+  listPageSize: 1000,
+} as const;
+
+/** Environment variables read by `storageConfigFromEnv()` (for `--help` and the docs). */
+export const STORAGE_ENV_VARS = {
+  ZEROSHOT_S3_ENDPOINT:
+    'S3 endpoint URL (MinIO, s3rver...); wins over AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL',
+  AWS_ENDPOINT_URL_S3:
+    'standard AWS S3 endpoint override (ignored with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true)',
+  AWS_ENDPOINT_URL: 'standard AWS endpoint override for all services (same rule)',
+  ZEROSHOT_S3_FORCE_PATH_STYLE: 'path-style addressing 1|0 (default 1 when an endpoint is set, else 0)',
+  AWS_REGION: 'region (then AWS_DEFAULT_REGION, then the profile, then us-east-1)',
+  AWS_DEFAULT_REGION: 'region when AWS_REGION is unset',
+  ZEROSHOT_S3_MAX_ATTEMPTS: `attempts per request on transient errors (default ${STORAGE_DEFAULTS.maxAttempts})`,
+  ZEROSHOT_S3_TIMEOUT_MS: `per-request timeout in ms (default ${STORAGE_DEFAULTS.requestTimeoutMs})`,
+} as const;
+
+function envBool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new UsageError(
+    'INVALID_OPTION',
+    `${name} must be one of 1, 0, true, false (got ${JSON.stringify(env[name])})`,
+  );
+}
+
+function envInt(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(
+      'INVALID_OPTION',
+      `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Storage settings from the environment. Credentials are NOT read here: the AWS SDK's default provider
+ * chain finds them (env keys, profile, SSO, web identity, container/instance metadata).
+ */
+export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StorageConfig {
+  const config: StorageConfig = {};
+  const ignoreAwsEndpoints = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.trim().toLowerCase() === 'true';
+  const endpoint =
+    env.ZEROSHOT_S3_ENDPOINT ||
+    (ignoreAwsEndpoints ? undefined : env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL) ||
+    undefined;
+  if (endpoint) config.endpoint = endpoint;
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (region) config.region = region;
+  const pathStyle = envBool(env, 'ZEROSHOT_S3_FORCE_PATH_STYLE');
+  if (pathStyle !== undefined) config.forcePathStyle = pathStyle;
+  const attempts = envInt(env, 'ZEROSHOT_S3_MAX_ATTEMPTS', 1, 20);
+  if (attempts !== undefined) config.maxAttempts = attempts;
+  const timeout = envInt(env, 'ZEROSHOT_S3_TIMEOUT_MS', 100, 3_600_000);
+  if (timeout !== undefined) config.requestTimeoutMs = timeout;
+  return config;
+}
+
+/** Checks a config object up front; messages name the bad option and what is allowed. */
+export function validateStorageConfig(config: StorageConfig): void {
+  const bad = (option: string, allowed: string, value: unknown): never => {
+    throw new UsageError(
+      'INVALID_OPTION',
+      `storage option ${option} must be ${allowed} (got ${JSON.stringify(value)})`,
+    );
+  };
+  const int = (option: keyof StorageConfig, min: number, max: number) => {
+    const v = config[option];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)) {
+      bad(option, `an integer from ${min} to ${max}`, v);
+    }
+  };
+  if (config.endpoint !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(config.endpoint);
+      ok = u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {}
+    if (!ok) bad('endpoint', 'an http:// or https:// URL', config.endpoint);
+  }
+  if (
+    config.region !== undefined &&
+    (typeof config.region !== 'string' || !/^[a-z0-9-]+$/.test(config.region))
+  ) {
+    bad('region', 'a region name such as us-east-1', config.region);
+  }
+  if (config.forcePathStyle !== undefined && typeof config.forcePathStyle !== 'boolean') {
+    bad('forcePathStyle', 'true or false', config.forcePathStyle);
+  }
+  int('maxAttempts', 1, 20);
+  int('requestTimeoutMs', 1, 3_600_000);
+  int('connectTimeoutMs', 1, 600_000);
+  int('retryBaseDelayMs', 0, 60_000);
+  int('retryMaxDelayMs', 0, 600_000);
+  int('listPageSize', 1, 1000);
+  const c = config.credentials;
+  if (c !== undefined && (typeof c?.accessKeyId !== 'string' || typeof c?.secretAccessKey !== 'string')) {
+    // Never echo credential values.
+    throw new UsageError(
+      'INVALID_OPTION',
+      'storage option credentials must be { accessKeyId, secretAccessKey, sessionToken? } strings',
+    );
+  }
+}
