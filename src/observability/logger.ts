@@ -1,8 +1,9 @@
-import pino, { type Logger } from 'pino';
+import pino, { type Logger, type LoggerOptions } from 'pino';
+import { CENSOR, scrubSecrets, scrubString, secretsFromEnv } from './redact.js';
 
 export type { Logger } from 'pino';
 
-/** Paths pino blanks out wherever they appear in a log object. */
+/** Paths pino blanks out itself (fast path); `scrubSecrets` covers any depth and secrets inside strings. */
 const REDACT = [
   'password',
   '*.password',
@@ -12,6 +13,7 @@ const REDACT = [
   '*.sessionToken',
   'authorization',
   '*.authorization',
+  '*.headers.authorization',
   'credentials',
   '*.credentials',
 ];
@@ -20,26 +22,51 @@ const REDACT = [
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = '***';
-    if (u.username) u.username = '***';
+    if (u.password) u.password = CENSOR;
+    if (u.username) u.username = CENSOR;
     return u.toString();
   } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@');
+    return url.replace(/\/\/[^@/]*@/, `//${CENSOR}@`);
   }
 }
 
+export interface LoggerFactoryOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Where JSON lines go; default stderr (fd 2). Tests pass a stream to read them back. */
+  destination?: pino.DestinationStream;
+  /** Force pretty (true) or JSON (false) output; default: pretty when stderr is a terminal. */
+  pretty?: boolean;
+}
+
 /**
- * Structured JSON logs on stderr; human-readable when stderr is a terminal.
- * Level from `ZEROSHOT_LOG_LEVEL` (or `LOG_LEVEL`), default `info`.
+ * Structured JSON logs on stderr; human-readable (pino-pretty) when stderr is a terminal, unless
+ * `ZEROSHOT_LOG_FORMAT=json`. Level from `ZEROSHOT_LOG_LEVEL` (or `LOG_LEVEL`), default `info`.
+ * Secrets never reach the output: secret-named fields at any depth, URL credentials, AWS key ids,
+ * authorization values and the literal values of secret environment variables are replaced by `***`.
  */
-export function createLogger(bindings: Record<string, unknown> = {}, env = process.env): Logger {
-  const level = env.ZEROSHOT_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info';
-  const pretty = process.stderr.isTTY && env.ZEROSHOT_LOG_FORMAT !== 'json';
-  const options = {
+export function createLogger(
+  bindings: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = process.env,
+  opts: LoggerFactoryOptions = {},
+): Logger {
+  const e = opts.env ?? env;
+  const level = e.ZEROSHOT_LOG_LEVEL ?? e.LOG_LEVEL ?? 'info';
+  const secrets = secretsFromEnv(e);
+  const scrub = (o: object) => scrubSecrets(o, secrets) as Record<string, unknown>;
+  const options: LoggerOptions = {
     level,
     base: { pid: process.pid, ...bindings },
-    redact: { paths: REDACT, censor: '***' },
+    redact: { paths: REDACT, censor: CENSOR },
+    serializers: {
+      err: (err: unknown) => (err instanceof Error ? scrub(pino.stdSerializers.err(err)) : err),
+    },
+    // Key-based scrubbing of the logged object at any depth ...
+    formatters: { log: scrub },
+    // ... and string-based scrubbing of the final line, which also covers child bindings and messages.
+    hooks: { streamWrite: (line: string) => scrubString(line, secrets) },
   };
+  if (opts.destination) return pino(options, opts.destination);
+  const pretty = opts.pretty ?? (process.stderr.isTTY === true && e.ZEROSHOT_LOG_FORMAT !== 'json');
   if (pretty) {
     return pino(
       options,
@@ -55,4 +82,12 @@ let root: Logger | undefined;
 export function logger(): Logger {
   root ??= createLogger();
   return root;
+}
+
+/** The child logger for one job: every line carries `runId`, `jobId` and `chunk`. */
+export function jobLogger(
+  base: Logger,
+  ctx: { runId: string; jobId?: string | undefined; chunk?: number | undefined },
+): Logger {
+  return base.child({ runId: ctx.runId, jobId: ctx.jobId, chunk: ctx.chunk });
 }
