@@ -1,0 +1,188 @@
+import { type Job, UnrecoverableError } from 'bullmq';
+import type { ZodError } from 'zod';
+import type { ChunkImage, ChunkPayload, ResultLine } from '../jobs/index.js';
+import { chunkPayloadSchema } from '../jobs/index.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Storage } from '../storage/types.js';
+import type { EmbeddingStore, StoredRow } from './embeddings/index.js';
+import { judgeImageError, unrecoverable, type Verdict } from './error-policy.js';
+import { fetchImage } from './fetch-image.js';
+import type { LabelEmbeddingSource } from './label-embeddings.js';
+import { ThrottledProgress } from './progress-reporter.js';
+import { writePart } from './result-writer.js';
+import type { RunStore } from './run-store.js';
+import { Semaphore } from './semaphore.js';
+import type { WorkerClassifier } from './worker-classifier.js';
+
+/** What a chunk job returns; the run's finalize job reads these through `getChildrenValues()`. */
+export interface ChunkResult {
+  index: number;
+  images: number;
+  ok: number;
+  failed: number;
+  /** Error code → count of error lines. */
+  codes: Record<string, number>;
+  part?: string;
+  cancelled?: boolean;
+}
+
+export interface ChunkProcessorDeps {
+  classifier: WorkerClassifier;
+  storage: Storage;
+  runs: RunStore;
+  labels: LabelEmbeddingSource;
+  metrics: Metrics;
+  log: Logger;
+  /** Global bound of images fetched but not yet scored, shared by every job of this process. */
+  inFlight: Semaphore;
+  fetchConcurrency: number;
+  maxImageBytes: number;
+  /** Stored image embeddings (`--store-embeddings` / `--reuse-embeddings`), see ./embeddings. */
+  embeddings?: Pick<EmbeddingStore, 'lookup' | 'writePack'>;
+  /** Throttle of job.updateProgress calls. */
+  progressIntervalMs?: number;
+}
+
+export function formatZodError(err: ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+class JobAborted {
+  constructor(
+    readonly verdict: Exclude<Verdict, { kind: 'image' }>,
+    readonly cause: unknown,
+  ) {}
+}
+
+export function createChunkProcessor(deps: ChunkProcessorDeps) {
+  const { metrics: m } = deps;
+  const stage = (name: string) => m.stageDuration.startTimer({ stage: name });
+
+  return async function processChunk(job: Job): Promise<ChunkResult> {
+    const endJob = m.jobDuration.startTimer();
+    const parsed = chunkPayloadSchema.safeParse(job.data);
+    if (!parsed.success) {
+      throw unrecoverable('JOB_INVALID_PAYLOAD', `chunk job ${job.id}: ${formatZodError(parsed.error)}`);
+    }
+    const payload: ChunkPayload = parsed.data;
+    const { runId, index, images } = payload;
+    const log = deps.log.child({ runId, jobId: job.id, chunk: index });
+
+    let run: Awaited<ReturnType<RunStore['load']>>;
+    try {
+      run = await deps.runs.load(runId);
+    } catch (err) {
+      if ((err as Error).name === 'ZodError' || err instanceof SyntaxError) {
+        throw unrecoverable(
+          'JOB_INVALID_PAYLOAD',
+          `run ${runId} has an invalid spec: ${(err as Error).message}`,
+        );
+      }
+      throw err;
+    }
+    if (!run) throw unrecoverable('RUN_NOT_FOUND', `run ${runId} does not exist (its run hash is missing)`);
+    const result: ChunkResult = { index, images: images.length, ok: 0, failed: 0, codes: {} };
+    if (run.state === 'cancelled') {
+      log.info('run is cancelled: chunk skipped');
+      return { ...result, cancelled: true };
+    }
+    const spec = run.spec;
+    await deps.runs.markStarted(runId);
+    log.debug({ images: images.length, attempt: job.attemptsMade + 1 }, 'chunk started');
+
+    const labelEmbeddings = await deps.labels.forRun(spec);
+    const reused =
+      spec.reuseEmbeddings && deps.embeddings
+        ? await deps.embeddings.lookup(images)
+        : images.map(() => undefined);
+    const toStore: StoredRow[] = [];
+
+    const lines: ResultLine[] = new Array(images.length);
+    const fetchSlots = new Semaphore(deps.fetchConcurrency);
+    const progress = new ThrottledProgress(
+      (done, failed) => job.updateProgress({ done, failed, total: images.length }),
+      deps.progressIntervalMs ?? 500,
+    );
+    let abort: JobAborted | undefined;
+    const modelId = deps.classifier.info.id;
+
+    const processImage = async (image: ChunkImage, i: number): Promise<void> => {
+      await deps.inFlight.acquire();
+      m.imagesInFlight.inc();
+      let etag = image.etag;
+      try {
+        if (abort) return;
+        let embedding = reused[i];
+        if (!embedding) {
+          const endFetch = stage('fetch');
+          const fetched = await fetchSlots.use(() =>
+            fetchImage(deps.storage, image.uri, { maxBytes: deps.maxImageBytes }),
+          );
+          endFetch();
+          etag ??= fetched.etag;
+          if (abort) return;
+          const endEmbed = stage('embed');
+          embedding = await deps.classifier.embedImage(fetched.body);
+          endEmbed();
+        }
+        if (spec.storeEmbeddings && etag) toStore.push({ uri: image.uri, etag, embedding });
+        const endScore = stage('score');
+        const labels = deps.classifier.score(embedding, labelEmbeddings, spec.labels, {
+          mode: spec.mode,
+          ...(spec.topK ? { topK: spec.topK } : {}),
+          ...(spec.threshold !== undefined ? { threshold: spec.threshold } : {}),
+        });
+        endScore();
+        lines[i] = { image: image.uri, ...(etag ? { etag } : {}), labels, model: modelId };
+        result.ok++;
+        m.imagesProcessed.inc({ status: 'ok', code: '' });
+      } catch (err) {
+        const verdict = judgeImageError(err);
+        if (verdict.kind === 'image') {
+          lines[i] = { image: image.uri, ...(etag ? { etag } : {}), error: verdict.info };
+          result.failed++;
+          result.codes[verdict.info.code] = (result.codes[verdict.info.code] ?? 0) + 1;
+          m.imagesProcessed.inc({ status: 'error', code: verdict.info.code });
+        } else {
+          abort ??= new JobAborted(verdict, err);
+        }
+      } finally {
+        m.imagesInFlight.dec();
+        deps.inFlight.release();
+        progress.update(result.ok, result.failed);
+      }
+    };
+
+    await Promise.all(images.map(processImage));
+
+    if (abort) {
+      const cause = abort.cause as Error;
+      if (abort.verdict.kind === 'fatal') throw new UnrecoverableError(abort.verdict.reason);
+      log.warn({ err: cause?.message }, 'chunk failed with a transient error; BullMQ retries it');
+      throw cause instanceof Error ? cause : new Error(String(cause));
+    }
+
+    // A run cancelled while this chunk was running gets nothing more written.
+    if ((await deps.runs.state(runId)) === 'cancelled') {
+      log.info('run was cancelled during the chunk: nothing written');
+      return { ...result, ok: 0, failed: 0, codes: {}, cancelled: true };
+    }
+    // Embeddings first: a written part then implies its embeddings are stored.
+    if (toStore.length > 0 && deps.embeddings) {
+      await deps.embeddings.writePack(spec.output, runId, index, toStore);
+    }
+
+    const endWrite = stage('write');
+    result.part = await writePart(deps.storage, spec.output, runId, index, lines);
+    endWrite();
+    await deps.runs.setChunkProgress(runId, index, result.ok, result.failed);
+    await progress.flush(result.ok, result.failed);
+    endJob();
+    log.info({ ok: result.ok, failed: result.failed }, 'chunk written');
+    return result;
+  };
+}

@@ -1,0 +1,346 @@
+import os from 'node:os';
+import { UsageError } from '../core/errors/index.js';
+import type { ExecutionProvider, ModelDtype } from '../core/types.js';
+import { DEFAULT_PREFIX } from '../jobs/names.js';
+
+/** Everything `zeroshot worker` can be told. Flags override environment variables, which override defaults. */
+export interface WorkerConfig {
+  model?: string;
+  dtype?: ModelDtype;
+  providers?: ExecutionProvider[];
+  redisUrl: string;
+  queuePrefix: string;
+  concurrency: number;
+  batchSize: number;
+  maxWaitMs: number;
+  fetchConcurrency: number;
+  maxInFlight: number;
+  maxImageBytes: number;
+  intraOpThreads?: number;
+  resize: 'exact' | 'fast';
+  metricsPort: number;
+  metricsHost: string;
+  shutdownTimeoutMs: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+  finalizeRetryMs: number;
+  scheduler: boolean;
+  queueExporter: boolean;
+  workerName: string;
+}
+
+type Key = keyof WorkerConfig;
+
+export interface WorkerOptionDef {
+  key: Key;
+  /** commander flag spelling, e.g. `--batch-size <n>`. */
+  flag: string;
+  env: string;
+  description: string;
+  /** Shown in --help; `undefined` means "not set". */
+  defaultText: string;
+  parse(raw: string, name: string): unknown;
+}
+
+const DTYPES: readonly ModelDtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
+const PROVIDERS: readonly ExecutionProvider[] = ['cuda', 'cpu'];
+
+function int(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+      throw new UsageError(
+        'INVALID_OPTION',
+        `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`,
+      );
+    }
+    return n;
+  };
+}
+
+function oneOf<T extends string>(allowed: readonly T[]) {
+  return (raw: string, name: string): T => {
+    if (!(allowed as readonly string[]).includes(raw)) {
+      throw new UsageError(
+        'INVALID_OPTION',
+        `${name} must be one of ${allowed.join(', ')} (got ${JSON.stringify(raw)})`,
+      );
+    }
+    return raw as T;
+  };
+}
+
+function bool(raw: string, name: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new UsageError('INVALID_OPTION', `${name} must be true or false (got ${JSON.stringify(raw)})`);
+}
+
+function providers(raw: string, name: string): ExecutionProvider[] {
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new UsageError('INVALID_OPTION', `${name} must list at least one provider`);
+  return list.map((p) => oneOf(PROVIDERS)(p, name));
+}
+
+function redisUrl(raw: string, name: string): string {
+  if (!/^rediss?:\/\/./.test(raw)) {
+    throw new UsageError('INVALID_OPTION', `${name} must be a redis:// or rediss:// URL`);
+  }
+  try {
+    new URL(raw);
+  } catch {
+    throw new UsageError('INVALID_OPTION', `${name} is not a valid URL`);
+  }
+  return raw;
+}
+
+const text = (raw: string, name: string): string => {
+  if (raw.trim() === '') throw new UsageError('INVALID_OPTION', `${name} must not be empty`);
+  return raw;
+};
+
+const DEFAULTS: Omit<WorkerConfig, 'model' | 'dtype' | 'providers' | 'intraOpThreads'> = {
+  redisUrl: 'redis://127.0.0.1:6379',
+  queuePrefix: DEFAULT_PREFIX,
+  concurrency: 4,
+  batchSize: 16,
+  maxWaitMs: 10,
+  fetchConcurrency: 16,
+  maxInFlight: 128,
+  maxImageBytes: 64 * 1024 * 1024,
+  resize: 'exact',
+  metricsPort: 9464,
+  metricsHost: '127.0.0.1',
+  shutdownTimeoutMs: 30_000,
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 30_000,
+  maxStalledCount: 2,
+  finalizeRetryMs: 2_000,
+  scheduler: true,
+  queueExporter: true,
+  workerName: `${os.hostname()}-${process.pid}`,
+};
+
+/** The one table behind `zeroshot worker --help`, env parsing and validation. */
+export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
+  {
+    key: 'model',
+    flag: '--model <dir>',
+    env: 'ZEROSHOT_MODEL',
+    description: 'model directory (transformers.js ONNX layout)',
+    defaultText: 'local cache',
+    parse: text,
+  },
+  {
+    key: 'dtype',
+    flag: '--dtype <dtype>',
+    env: 'ZEROSHOT_DTYPE',
+    description: `model weights variant: ${DTYPES.join('|')}`,
+    defaultText: 'fp32',
+    parse: oneOf(DTYPES),
+  },
+  {
+    key: 'providers',
+    flag: '--provider <list>',
+    env: 'ZEROSHOT_PROVIDER',
+    description: 'execution providers in preference order, comma separated: cuda,cpu',
+    defaultText: 'cuda,cpu',
+    parse: providers,
+  },
+  {
+    key: 'redisUrl',
+    flag: '--redis-url <url>',
+    env: 'REDIS_URL',
+    description: 'Redis connection (redis:// or rediss:// for TLS)',
+    defaultText: DEFAULTS.redisUrl,
+    parse: redisUrl,
+  },
+  {
+    key: 'queuePrefix',
+    flag: '--queue-prefix <prefix>',
+    env: 'ZEROSHOT_QUEUE_PREFIX',
+    description: 'BullMQ key prefix; keep the {hash tag} for Redis Cluster',
+    defaultText: DEFAULTS.queuePrefix,
+    parse: text,
+  },
+  {
+    key: 'concurrency',
+    flag: '--concurrency <n>',
+    env: 'ZEROSHOT_CONCURRENCY',
+    description: 'chunk jobs processed at once (all share one inference batcher)',
+    defaultText: String(DEFAULTS.concurrency),
+    parse: int(1, 256),
+  },
+  {
+    key: 'batchSize',
+    flag: '--batch-size <n>',
+    env: 'ZEROSHOT_BATCH_SIZE',
+    description: 'images per vision inference batch',
+    defaultText: String(DEFAULTS.batchSize),
+    parse: int(1, 1024),
+  },
+  {
+    key: 'maxWaitMs',
+    flag: '--max-wait-ms <ms>',
+    env: 'ZEROSHOT_MAX_WAIT_MS',
+    description: 'flush a partial batch after this long',
+    defaultText: String(DEFAULTS.maxWaitMs),
+    parse: int(0, 60_000),
+  },
+  {
+    key: 'fetchConcurrency',
+    flag: '--fetch-concurrency <n>',
+    env: 'ZEROSHOT_FETCH_CONCURRENCY',
+    description: 'image downloads at once per job',
+    defaultText: String(DEFAULTS.fetchConcurrency),
+    parse: int(1, 1024),
+  },
+  {
+    key: 'maxInFlight',
+    flag: '--max-in-flight <n>',
+    env: 'ZEROSHOT_MAX_IN_FLIGHT',
+    description: 'images fetched but not yet scored, across all jobs (memory bound)',
+    defaultText: String(DEFAULTS.maxInFlight),
+    parse: int(1, 100_000),
+  },
+  {
+    key: 'maxImageBytes',
+    flag: '--max-image-bytes <n>',
+    env: 'ZEROSHOT_MAX_IMAGE_BYTES',
+    description: 'larger images become IMAGE_TOO_LARGE error lines',
+    defaultText: String(DEFAULTS.maxImageBytes),
+    parse: int(1, 2 ** 31 - 1),
+  },
+  {
+    key: 'intraOpThreads',
+    flag: '--intra-op-threads <n>',
+    env: 'ZEROSHOT_INTRA_OP_THREADS',
+    description: 'ONNX Runtime intra-op threads',
+    defaultText: 'engine default',
+    parse: int(1, 1024),
+  },
+  {
+    key: 'resize',
+    flag: '--resize <mode>',
+    env: 'ZEROSHOT_RESIZE',
+    description: 'preprocessing: exact (CLIP reference) or fast (shrink-on-load)',
+    defaultText: DEFAULTS.resize,
+    parse: oneOf(['exact', 'fast'] as const),
+  },
+  {
+    key: 'metricsPort',
+    flag: '--metrics-port <port>',
+    env: 'ZEROSHOT_METRICS_PORT',
+    description: 'HTTP port for /metrics, /healthz, /readyz; 0 disables',
+    defaultText: String(DEFAULTS.metricsPort),
+    parse: int(0, 65_535),
+  },
+  {
+    key: 'metricsHost',
+    flag: '--metrics-host <host>',
+    env: 'ZEROSHOT_METRICS_HOST',
+    description: 'address the metrics server binds to',
+    defaultText: DEFAULTS.metricsHost,
+    parse: text,
+  },
+  {
+    key: 'shutdownTimeoutMs',
+    flag: '--shutdown-timeout-ms <ms>',
+    env: 'ZEROSHOT_SHUTDOWN_TIMEOUT_MS',
+    description: 'on SIGTERM/SIGINT wait this long for active jobs, then hand them back',
+    defaultText: String(DEFAULTS.shutdownTimeoutMs),
+    parse: int(0, 3_600_000),
+  },
+  {
+    key: 'lockDurationMs',
+    flag: '--lock-duration-ms <ms>',
+    env: 'ZEROSHOT_LOCK_DURATION_MS',
+    description: 'job lock duration (renewed automatically at half of it)',
+    defaultText: String(DEFAULTS.lockDurationMs),
+    parse: int(1_000, 3_600_000),
+  },
+  {
+    key: 'stalledIntervalMs',
+    flag: '--stalled-interval-ms <ms>',
+    env: 'ZEROSHOT_STALLED_INTERVAL_MS',
+    description: 'how often to look for jobs of dead workers and hand them back',
+    defaultText: String(DEFAULTS.stalledIntervalMs),
+    parse: int(100, 3_600_000),
+  },
+  {
+    key: 'maxStalledCount',
+    flag: '--max-stalled-count <n>',
+    env: 'ZEROSHOT_MAX_STALLED_COUNT',
+    description: 'times a job may be recovered from a dead worker before it fails',
+    defaultText: String(DEFAULTS.maxStalledCount),
+    parse: int(0, 1_000),
+  },
+  {
+    key: 'finalizeRetryMs',
+    flag: '--finalize-retry-ms <ms>',
+    env: 'ZEROSHOT_FINALIZE_RETRY_MS',
+    description: 'delay before re-checking a run whose listing is not sealed yet',
+    defaultText: String(DEFAULTS.finalizeRetryMs),
+    parse: int(10, 3_600_000),
+  },
+  {
+    key: 'scheduler',
+    flag: '--scheduler <bool>',
+    env: 'ZEROSHOT_SCHEDULER',
+    description: 'also fire scheduled runs from this process',
+    defaultText: String(DEFAULTS.scheduler),
+    parse: bool,
+  },
+  {
+    key: 'queueExporter',
+    flag: '--queue-exporter <bool>',
+    env: 'ZEROSHOT_QUEUE_EXPORTER',
+    description: 'take part in the election of the one queue-depth exporter',
+    defaultText: String(DEFAULTS.queueExporter),
+    parse: bool,
+  },
+  {
+    key: 'workerName',
+    flag: '--worker-name <name>',
+    env: 'ZEROSHOT_WORKER_NAME',
+    description: 'name stored on the jobs this worker processes',
+    defaultText: 'hostname-pid',
+    parse: text,
+  },
+];
+
+/** camelCase key → `--flag` name, for messages. */
+const flagName = (def: WorkerOptionDef) => def.flag.split(' ')[0]!;
+
+/**
+ * Resolves the worker configuration: explicit values (flags or API options) override the environment,
+ * which overrides defaults. String inputs are parsed and checked; bad values throw UsageError naming the
+ * flag, its environment variable and the allowed values.
+ */
+export function resolveWorkerConfig(
+  given: Partial<Record<Key, unknown>> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): WorkerConfig {
+  const out: Record<string, unknown> = { ...DEFAULTS };
+  for (const def of WORKER_OPTIONS) {
+    const explicit = given[def.key];
+    if (explicit !== undefined) {
+      const name = flagName(def);
+      const raw = Array.isArray(explicit) ? explicit.join(',') : String(explicit);
+      out[def.key] = def.parse(raw, name);
+      continue;
+    }
+    const fromEnv = env[def.env];
+    if (fromEnv !== undefined && fromEnv !== '') {
+      out[def.key] = def.parse(fromEnv, `${def.env} (${flagName(def)})`);
+    }
+  }
+  return out as unknown as WorkerConfig;
+}
+
+export const WORKER_DEFAULTS = DEFAULTS;

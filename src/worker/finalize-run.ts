@@ -1,0 +1,81 @@
+import { DelayedError, type Job, WaitingChildrenError } from 'bullmq';
+import { finalizePayloadSchema } from '../jobs/index.js';
+import type { Logger } from '../observability/logger.js';
+import type { Storage } from '../storage/types.js';
+import type { ChunkResult } from './chunk-processor.js';
+import { formatZodError } from './chunk-processor.js';
+import { unrecoverable } from './error-policy.js';
+import { summaryUri } from './result-writer.js';
+import type { RunStore } from './run-store.js';
+import { buildRunSummary, type RunSummary } from './run-summary.js';
+import type { WorkerClassifier } from './worker-classifier.js';
+
+export interface FinalizeDeps {
+  classifier: Pick<WorkerClassifier, 'info'>;
+  storage: Storage;
+  runs: RunStore;
+  log: Logger;
+  /** Delay before re-checking a run whose listing is not sealed yet. */
+  retryMs: number;
+}
+
+/** `<prefix>:chunks:run-<id>-chunk-000012` → 12 */
+export function chunkIndexFromKey(jobKey: string): number | undefined {
+  const m = /-chunk-(\d+)$/.exec(jobKey);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The parent job of a run. BullMQ starts it when every child chunk has ended (children are added with
+ * ignoreDependencyOnFailure, so failed chunks do not block it). It writes `_SUMMARY.json` LAST: the marker
+ * that the run is complete.
+ */
+export function createFinalizeProcessor(deps: FinalizeDeps) {
+  return async function finalizeRun(job: Job, token?: string): Promise<RunSummary> {
+    const parsed = finalizePayloadSchema.safeParse(job.data);
+    if (!parsed.success) {
+      throw unrecoverable('JOB_INVALID_PAYLOAD', `finalize job ${job.id}: ${formatZodError(parsed.error)}`);
+    }
+    const { runId } = parsed.data;
+    const log = deps.log.child({ runId, jobId: job.id });
+    const run = await deps.runs.load(runId);
+    if (!run) throw unrecoverable('RUN_NOT_FOUND', `run ${runId} does not exist (its run hash is missing)`);
+
+    // The producer may still be streaming chunks into the flow: come back later.
+    if (!run.sealed && run.state !== 'cancelled') {
+      log.debug('run not sealed yet: finalize delayed');
+      await job.moveToDelayed(Date.now() + deps.retryMs, token);
+      throw new DelayedError();
+    }
+    const pending = await job.getDependenciesCount({ unprocessed: true });
+    if ((pending.unprocessed ?? 0) > 0 && token && (await job.moveToWaitingChildren(token))) {
+      throw new WaitingChildrenError();
+    }
+
+    const values = await job.getChildrenValues<ChunkResult>();
+    const ignored = await job.getIgnoredChildrenFailures();
+    const failedChunks = Object.entries(ignored).map(([key, reason]) => ({
+      index: chunkIndexFromKey(key) ?? -1,
+      reason,
+    }));
+    const state = run.state === 'cancelled' ? 'cancelled' : 'completed';
+    const finishedAt = new Date();
+    const summary = buildRunSummary({
+      spec: run.spec,
+      state,
+      ...(run.images !== undefined ? { images: run.images } : {}),
+      ...(run.chunks !== undefined ? { chunks: run.chunks } : {}),
+      ...(run.startedAt ? { startedAt: run.startedAt } : {}),
+      progress: await deps.runs.progress(runId),
+      results: Object.values(values).filter((v): v is ChunkResult => typeof v === 'object' && v !== null),
+      failedChunks,
+      classifier: deps.classifier,
+      finishedAt,
+    });
+    const json = `${JSON.stringify(summary, null, 2)}\n`;
+    await deps.storage.put(summaryUri(run.spec.output, runId), json, { contentType: 'application/json' });
+    await deps.runs.complete(runId, state, JSON.stringify(summary), finishedAt.toISOString());
+    log.info({ counts: summary.counts, state }, 'run finalized: _SUMMARY.json written');
+    return summary;
+  };
+}

@@ -1,0 +1,289 @@
+import { type ConnectionOptions, type Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { createClassifier } from '../core/classifier.js';
+import { ModelError } from '../core/errors/index.js';
+import { createRedis, QUEUES, redisOptions } from '../jobs/index.js';
+import { type ObservabilityServer, startObservabilityServer } from '../observability/http-server.js';
+import { type Logger, redactUrl, logger as rootLogger } from '../observability/logger.js';
+import { createMetrics, type Metrics, metrics as processMetrics } from '../observability/metrics.js';
+import { type QueueDepthExporter, startQueueDepthExporter } from '../observability/queue-depth-exporter.js';
+import { readinessFromChecks, redisPingCheck } from '../observability/readiness.js';
+import { createStorage, storageConfigFromEnv } from '../storage/index.js';
+import type { Storage, StorageConfig } from '../storage/types.js';
+import { createChunkProcessor } from './chunk-processor.js';
+import { resolveWorkerConfig, type WorkerConfig } from './config.js';
+import { createEmbeddingStore, SharedTextEmbeddings } from './embeddings/index.js';
+import { createFinalizeProcessor } from './finalize-run.js';
+import { MemoizedLabelEmbeddings, templateOptions } from './label-embeddings.js';
+import { RunStore } from './run-store.js';
+import { type StopScheduler, startScheduler } from './scheduler.js';
+import { Semaphore } from './semaphore.js';
+import type { WorkerClassifier } from './worker-classifier.js';
+
+export type { ChunkResult } from './chunk-processor.js';
+export { resolveWorkerConfig, WORKER_OPTIONS, type WorkerConfig } from './config.js';
+export type { RunSummary } from './run-summary.js';
+
+export interface StartWorkerOptions extends Partial<WorkerConfig> {
+  /** Environment the unset options are read from. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Storage to read images from and write results to. Default createStorage(storageConfigFromEnv(env)). */
+  storage?: Storage;
+  storageConfig?: StorageConfig;
+  /** Registry of the worker's metrics. Default prom-client's global registry (with process metrics). */
+  registry?: Registry;
+  logger?: Logger;
+  /** Throttle of job progress updates (ms). */
+  progressIntervalMs?: number;
+}
+
+export interface RunningWorker {
+  /** Resolves once the model is loaded and the queues are being consumed; rejects with ModelError etc. */
+  ready: Promise<void>;
+  readonly config: WorkerConfig;
+  /** Model, dtype and provider once loaded. */
+  readonly model: WorkerClassifier['info'] | undefined;
+  /** URL of the metrics/health server once listening (undefined when disabled). */
+  readonly metricsUrl: string | undefined;
+  /**
+   * Stops taking jobs and waits up to `timeoutMs` (default `shutdownTimeoutMs`) for active ones; after that
+   * it force-closes and the unfinished jobs go back to the queue through stall recovery. Idempotent.
+   */
+  close(opts?: { timeoutMs?: number }): Promise<void>;
+}
+
+/**
+ * Starts a worker process's work: loads the model FIRST (a model that cannot load rejects `ready` with a
+ * ModelError before any job is taken), then consumes `chunks` (concurrency N, all jobs feeding the
+ * classifier's one micro-batcher) and `runs` (finalization), fires schedules, serves metrics and health.
+ */
+export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
+  const env = opts.env ?? process.env;
+  const config = resolveWorkerConfig(opts, env);
+  const log = (opts.logger ?? rootLogger()).child({ component: 'worker', worker: config.workerName });
+  const m: Metrics = opts.registry ? createMetrics(opts.registry) : processMetrics();
+
+  let classifier:
+    | (WorkerClassifier & { info: WorkerClassifier['info'] & { projectionDim: number } })
+    | undefined;
+  let redis: Redis | undefined;
+  let storage: Storage | undefined;
+  let server: ObservabilityServer | undefined;
+  let exporter: QueueDepthExporter | undefined;
+  let stopScheduler: StopScheduler | undefined;
+  const workers: Worker[] = [];
+  let closing: Promise<void> | undefined;
+  let modelState = 'loading';
+
+  const isReady = readinessFromChecks({
+    model: () => {
+      if (modelState !== 'loaded') throw new Error(`model ${modelState}`);
+    },
+    redis: () => {
+      if (!redis) throw new Error('not connected yet');
+      return redisPingCheck(redis)();
+    },
+    workers: () => {
+      if (workers.length === 0 || closing) throw new Error(closing ? 'shutting down' : 'not started');
+    },
+  });
+
+  const start = async () => {
+    if (config.metricsPort > 0) {
+      server = await startObservabilityServer({
+        port: config.metricsPort,
+        host: config.metricsHost,
+        registry: m.registry,
+        isReady,
+        logger: log,
+      });
+    }
+    log.info({ model: config.model ?? '(resolved)', providers: config.providers }, 'loading model');
+    try {
+      classifier = (await createClassifier({
+        ...(config.model ? { model: config.model } : {}),
+        ...(config.providers ? { providers: config.providers } : {}),
+        ...(config.dtype ? { dtype: config.dtype } : {}),
+        ...(config.intraOpThreads ? { intraOpThreads: config.intraOpThreads } : {}),
+        batchSize: config.batchSize,
+        maxWaitMs: config.maxWaitMs,
+        resize: config.resize,
+      })) as typeof classifier;
+    } catch (err) {
+      modelState = 'failed';
+      if (err instanceof ModelError) throw err;
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new ModelError('MODEL_LOAD_FAILED', `the model could not be loaded: ${msg}`, { cause: err });
+    }
+    if (closing) return;
+    const info = classifier!.info;
+    modelState = 'loaded';
+    m.modelInfo.reset();
+    m.modelInfo.set({ model: info.id, dtype: info.dtype, provider: info.provider }, 1);
+    log.info({ model: info.id, dtype: info.dtype, provider: info.provider }, 'model loaded');
+
+    redis = createRedis(config.redisUrl);
+    redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
+    storage = opts.storage ?? createStorage(opts.storageConfig ?? storageConfigFromEnv(env));
+    const runs = new RunStore(redis, config.queuePrefix);
+    const texts = new SharedTextEmbeddings({
+      redis,
+      prefix: config.queuePrefix,
+      modelId: info.id,
+      embedTexts: (labels, t) => classifier!.embedTexts(labels, t),
+      metrics: m,
+    });
+    const embeddings = createEmbeddingStore({
+      storage,
+      redis,
+      prefix: config.queuePrefix,
+      modelId: info.id,
+      dim: info.projectionDim,
+      logger: log,
+    });
+
+    // BullMQ opens (and closes) its own connections from these options; `blocking`: never give up commands.
+    const connection = redisOptions(config.redisUrl, { blocking: true, env }) as ConnectionOptions;
+    const common = {
+      connection,
+      prefix: config.queuePrefix,
+      name: config.workerName,
+      lockDuration: config.lockDurationMs,
+      stalledInterval: config.stalledIntervalMs,
+      maxStalledCount: config.maxStalledCount,
+      autorun: false,
+    };
+    const chunkWorker = new Worker(
+      QUEUES.chunks,
+      createChunkProcessor({
+        classifier: classifier!,
+        storage,
+        runs,
+        labels: new MemoizedLabelEmbeddings((spec) =>
+          texts.getLabelEmbeddings(spec.labels, templateOptions(spec)),
+        ),
+        metrics: m,
+        log,
+        inFlight: new Semaphore(config.maxInFlight),
+        fetchConcurrency: config.fetchConcurrency,
+        maxImageBytes: config.maxImageBytes,
+        embeddings,
+        ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
+      }),
+      { ...common, concurrency: config.concurrency },
+    );
+    const finalizeWorker = new Worker(
+      QUEUES.runs,
+      createFinalizeProcessor({
+        classifier: classifier!,
+        storage,
+        runs,
+        log,
+        retryMs: config.finalizeRetryMs,
+      }),
+      { ...common, concurrency: 2 },
+    );
+    for (const [queue, w] of [
+      [QUEUES.chunks, chunkWorker],
+      [QUEUES.runs, finalizeWorker],
+    ] as const) {
+      observeJobs(queue, w, m, log);
+      workers.push(w);
+    }
+    if (closing) return;
+    for (const w of workers)
+      void w.run().catch((err) => log.error({ err: err.message }, 'worker loop stopped'));
+    await Promise.all(workers.map((w) => w.waitUntilReady()));
+
+    if (config.scheduler)
+      stopScheduler = await startScheduler({
+        redisUrl: config.redisUrl,
+        prefix: config.queuePrefix,
+        env,
+        log,
+      });
+    if (config.queueExporter) {
+      exporter = startQueueDepthExporter({
+        redisUrl: config.redisUrl,
+        prefix: config.queuePrefix,
+        registry: m.registry,
+        elect: true,
+        logger: log,
+      });
+    }
+    log.info(
+      {
+        redis: redactUrl(config.redisUrl),
+        concurrency: config.concurrency,
+        batchSize: config.batchSize,
+        metrics: server?.url,
+      },
+      'worker ready: consuming chunks and runs',
+    );
+  };
+
+  const ready = start();
+  // The caller sees failures through `ready`; this keeps an unobserved rejection from crashing the process.
+  ready.catch(() => {});
+
+  const close = (o: { timeoutMs?: number } = {}): Promise<void> => {
+    closing ??= (async () => {
+      const timeoutMs = o.timeoutMs ?? config.shutdownTimeoutMs;
+      await ready.catch(() => {});
+      log.info({ timeoutMs }, 'shutting down: no new jobs; waiting for active ones');
+      const graceful = Promise.all(workers.map((w) => w.close()));
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        graceful.then(() => false),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(true), timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        log.warn('shutdown timeout: force-closing; unfinished jobs return to the queue via stall recovery');
+        await Promise.all(workers.map((w) => w.close(true).catch(() => {})));
+      }
+      await stopScheduler?.().catch(() => {});
+      await exporter?.stop().catch(() => {});
+      await server?.close().catch(() => {});
+      await classifier?.close().catch(() => {});
+      if (!opts.storage) storage?.close();
+      await redis?.quit().catch(() => redis?.disconnect());
+      log.info('worker stopped');
+    })();
+    return closing;
+  };
+
+  return {
+    ready,
+    config,
+    get model() {
+      return modelState === 'loaded' ? classifier?.info : undefined;
+    },
+    get metricsUrl() {
+      return server?.url;
+    },
+    close,
+  };
+}
+
+function observeJobs(queue: string, w: Worker, m: Metrics, log: Logger): void {
+  w.on('completed', () => m.jobs.inc({ queue, outcome: 'completed' }));
+  w.on('failed', (job: Job | undefined, err: Error) => {
+    const willRetry =
+      !!job && err.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1);
+    m.jobs.inc({ queue, outcome: willRetry ? 'retried' : 'failed' });
+    if (willRetry) m.retries.inc({ kind: 'job' });
+    log.warn(
+      { queue, jobId: job?.id, attempt: job?.attemptsMade, err: err.message, willRetry },
+      'job failed',
+    );
+  });
+  w.on('stalled', (jobId: string) => {
+    m.retries.inc({ kind: 'stalled' });
+    log.warn({ queue, jobId }, 'stalled job handed back to the queue');
+  });
+  w.on('error', (err: Error) => log.error({ queue, err: err.message }, 'worker error'));
+}

@@ -1,0 +1,32 @@
+import type { ResultLine } from '../jobs/index.js';
+import { joinUri } from '../storage/index.js';
+import type { Storage } from '../storage/types.js';
+
+export const partName = (index: number) => `part-${String(index).padStart(6, '0')}.jsonl`;
+export const SUMMARY_NAME = '_SUMMARY.json';
+
+export const partUri = (output: string, runId: string, index: number) =>
+  joinUri(output, runId, partName(index));
+export const summaryUri = (output: string, runId: string) => joinUri(output, runId, SUMMARY_NAME);
+
+export function serializeLines(lines: ResultLine[]): string {
+  let out = '';
+  for (const line of lines) out += `${JSON.stringify(line)}\n`;
+  return out;
+}
+
+/**
+ * Writes a chunk's part ONCE, after every image of the chunk has a line. The storage put is atomic, and a
+ * retried chunk writes the same URI again, so a part is never duplicated nor seen half written.
+ */
+export async function writePart(
+  storage: Storage,
+  output: string,
+  runId: string,
+  index: number,
+  lines: ResultLine[],
+): Promise<string> {
+  const uri = partUri(output, runId, index);
+  await storage.put(uri, serializeLines(lines), { contentType: 'application/x-ndjson' });
+  return uri;
+}
