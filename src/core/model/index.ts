@@ -1,0 +1,19 @@
+export {
+  DTYPE_SUFFIX,
+  dtypeOfFile,
+  type EncoderKind,
+  MODEL_DTYPES,
+  modelFileName,
+  parseDtype,
+} from './dtype.js';
+export { type LoadModelSpecOptions, loadModelSpec } from './load-model-spec.js';
+export {
+  CLIP_LOGIT_SCALE,
+  LOGIT_OVERRIDE_FILE,
+  type LogitParams,
+  resolveLogitParams,
+  SIGLIP_DEFAULT_LOGIT_BIAS,
+  SIGLIP_DEFAULT_LOGIT_SCALE,
+} from './logit-params.js';
+export { encoderPath, listVariants, type VariantFile } from './model-files.js';
+export { parsePreprocessConfig } from './preprocess-config.js';

@@ -1,0 +1,126 @@
+import { stat } from 'node:fs/promises';
+import ort from 'onnxruntime-node';
+import { ModelError } from '../errors/index.js';
+import type { ExecutionProvider } from '../types.js';
+import { cudaProviderInstalled } from './cuda-provider.js';
+import { type RuntimeOptions, resolveIntraOpThreads, validateProviders } from './runtime-options.js';
+import { warnOnce } from './warn-once.js';
+
+export interface CreatedSession {
+  session: ort.InferenceSession;
+  /** The provider that actually runs the graph (the first one of the list that could be used). */
+  provider: ExecutionProvider;
+}
+
+const CORRUPT_HINT =
+  /protobuf|parsing|ModelProto|invalid model|no graph|Load model .*failed|INVALID_PROTOBUF/i;
+
+function sessionOptions(
+  intraOpNumThreads: number,
+): Omit<ort.InferenceSession.SessionOptions, 'executionProviders'> {
+  return {
+    // ORT's intra-op pool gets every core, inter-op stays at 1 and execution is sequential: CLIP graphs
+    // are a chain of large matmuls, so parallelism inside each op is what pays. sharp decodes on libuv
+    // threads at the same time; the pipeline bounds decode concurrency, and ORT threads spin only while
+    // a batch runs, so the two interleave instead of oversubscribing. Override with intraOpThreads or
+    // ZEROSHOT_INTRA_OP_THREADS when pinning several workers on one host.
+    intraOpNumThreads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  };
+}
+
+async function assertFile(file: string, what: string): Promise<void> {
+  try {
+    const s = await stat(file);
+    if (!s.isFile()) throw new Error('not a file');
+  } catch {
+    throw new ModelError('MODEL_FILE_MISSING', `${what} not found: ${file}`);
+  }
+}
+
+function loadError(file: string, what: string, err: unknown): ModelError {
+  const detail = (err as Error)?.message ?? String(err);
+  if (CORRUPT_HINT.test(detail)) {
+    return new ModelError('MODEL_FILE_CORRUPT', `${what} is not a loadable ONNX graph: ${file} (${detail})`, {
+      cause: err,
+    });
+  }
+  return new ModelError('MODEL_LOAD_FAILED', `ONNX Runtime could not load ${what} ${file}: ${detail}`, {
+    cause: err,
+  });
+}
+
+/**
+ * One ORT session for one graph, on the first provider of the list that works. CUDA that is not
+ * installed or fails to initialise falls back to the next provider with ONE warning per callback.
+ */
+export async function createSession(
+  file: string,
+  what: string,
+  runtime: RuntimeOptions = {},
+): Promise<CreatedSession> {
+  const providers = validateProviders(runtime.providers);
+  const options = sessionOptions(resolveIntraOpThreads(runtime.intraOpThreads));
+  await assertFile(file, what);
+  for (let i = 0; i < providers.length; i++) {
+    const provider = providers[i]!;
+    const rest = providers.slice(i);
+    const fallback = providers[i + 1];
+    if (provider === 'cuda') {
+      const { installed, dir } = cudaProviderInstalled();
+      if (!installed) {
+        const reason = `libonnxruntime_providers_cuda.so is not installed next to the onnxruntime-node binding (${dir ?? 'binding not found'}); run \`npm run cuda:install\` (docs/MODELS.md)`;
+        if (fallback === undefined)
+          throw new ModelError('PROVIDER_UNAVAILABLE', `CUDA execution provider unavailable: ${reason}`);
+        warnOnce(
+          runtime.onWarning,
+          'cuda-fallback',
+          `CUDA execution provider unavailable, using ${fallback.toUpperCase()}: ${reason}`,
+        );
+        continue;
+      }
+    }
+    try {
+      const session = await ort.InferenceSession.create(file, { ...options, executionProviders: rest });
+      return { session, provider };
+    } catch (err) {
+      if (provider !== 'cuda') throw loadError(file, what, err);
+      const detail = (err as Error)?.message ?? String(err);
+      // A corrupt graph fails on every provider: report it as such rather than as a CUDA problem.
+      if (CORRUPT_HINT.test(detail)) throw loadError(file, what, err);
+      if (fallback === undefined) {
+        throw new ModelError('PROVIDER_UNAVAILABLE', `CUDA execution provider failed to start: ${detail}`, {
+          cause: err,
+        });
+      }
+      warnOnce(
+        runtime.onWarning,
+        'cuda-fallback',
+        `CUDA execution provider failed to start, using ${fallback.toUpperCase()}: ${detail}`,
+      );
+    }
+  }
+  throw new ModelError('PROVIDER_UNAVAILABLE', `no usable execution provider among ${providers.join(', ')}`);
+}
+
+/** session.run with runtime failures mapped to INFERENCE_FAILED. */
+export async function runSession(
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+  what: string,
+): Promise<ort.InferenceSession.ReturnType> {
+  try {
+    return await session.run(feeds);
+  } catch (err) {
+    throw new ModelError(
+      'INFERENCE_FAILED',
+      `${what} inference failed: ${(err as Error)?.message ?? String(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
