@@ -1,0 +1,484 @@
+// `npm run bench`: the whole product on this machine — producer → Redis (BullMQ) → worker processes → S3 —
+// with the ViT-B/32-shaped stand-in model, a private redis-server and s3rver. In one run: the machine's
+// bounds (decode alone, vision alone, 1/(t_decode + t_infer)), transformers.js on the same files, end-to-end
+// images/s, 1 vs 2 workers, batch size, max-wait, chunk size, label-set size, re-labeling with
+// --reuse-embeddings, and a soak with the worker's RSS sampled. Prints a table and writes
+// bench/results/<date>.json and <date>.svg.
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { cpuBound, measureDecode, measureVision, preparedBatch } from './support/bounds.js';
+import { loadEngine } from './support/engine-api.js';
+import { type RunMeasure, runEnqueue } from './support/enqueue-run.js';
+import { machineInfo } from './support/machine.js';
+import { DEFAULT_BENCH_MODEL, intListOption, intOption } from './support/options.js';
+import { type PeerResult, runTransformersPeer } from './support/peer.js';
+import { loadPhotos, makeLabels, PHOTOS_DIR } from './support/photos.js';
+import { stamp, writeResult } from './support/results.js';
+import { judgeRss, type RssVerdict, startRssSampler, thin } from './support/rss.js';
+import { BenchBucket } from './support/s3-bucket.js';
+import { type BenchServices, startServices } from './support/services.js';
+import { type Bar, barChartSvg } from './support/svg-chart.js';
+import { formatTable } from './support/table.js';
+import { round } from './support/timing.js';
+import {
+  startWorkers,
+  stopWorkers,
+  type WorkerProcess,
+  type WorkerSettings,
+} from './support/worker-process.js';
+
+const SCENARIOS = ['peer', 'baseline', 'scaling', 'batch', 'maxwait', 'chunk', 'labels', 'soak'] as const;
+type ScenarioGroup = (typeof SCENARIOS)[number];
+
+const HELP = `usage: node dist/bench/e2e.js [options]
+  --model DIR            model directory (default .cache/models/clip-b32-stand-in)
+  --quick                short smoke run (small image counts, fewer settings)
+  --images N             images in the headline run (default 392 = 49 photos × 8; quick 98)
+  --sweep-images N       images per sweep run: batch, max-wait, chunk, labels, scaling (default 196; quick 49)
+  --soak-images N        images in the soak / re-labeling first pass (default 10000; quick 196)
+  --batch-sizes LIST     worker --batch-size values (default 1,8,32; quick 1,32)
+  --max-waits LIST       worker --max-wait-ms values with batch 32 (default 0,10,100; quick 0,100)
+  --chunk-sizes LIST     enqueue --chunk-size values (default 16,64,256; quick 16)
+  --label-counts LIST    label-set sizes (default 10,100,1000; quick 10,100)
+  --only LIST            run only these groups: ${SCENARIOS.join(',')}
+  --out NAME             results name under bench/results (default <date>)`;
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    images: { type: 'string' },
+    'sweep-images': { type: 'string' },
+    'soak-images': { type: 'string' },
+    'batch-sizes': { type: 'string' },
+    'max-waits': { type: 'string' },
+    'chunk-sizes': { type: 'string' },
+    'label-counts': { type: 'string' },
+    only: { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+const quick = values.quick;
+const modelDir = values.model ?? DEFAULT_BENCH_MODEL;
+const mainImages = intOption('images', values.images, quick ? 98 : 392);
+const sweepImages = intOption('sweep-images', values['sweep-images'], quick ? 49 : 196);
+const soakImages = intOption('soak-images', values['soak-images'], quick ? 196 : 10_000);
+const batchSizes = intListOption('batch-sizes', values['batch-sizes'], quick ? [1, 32] : [1, 8, 32]);
+const maxWaits = values['max-waits']
+  ? values['max-waits'].split(',').map((v) => intOption('max-waits', v, 0, 0))
+  : quick
+    ? [0, 100]
+    : [0, 10, 100];
+const chunkSizes = intListOption('chunk-sizes', values['chunk-sizes'], quick ? [16] : [16, 64, 256]);
+const labelCounts = intListOption(
+  'label-counts',
+  values['label-counts'],
+  quick ? [10, 100] : [10, 100, 1000],
+);
+const only = new Set<string>(values.only ? values.only.split(',').map((s) => s.trim()) : SCENARIOS);
+for (const g of only) {
+  if (!(SCENARIOS as readonly string[]).includes(g))
+    throw new Error(`--only: unknown group ${g} (${SCENARIOS.join(', ')})`);
+}
+const wants = (g: ScenarioGroup) => only.has(g);
+
+const log = (msg: string) =>
+  process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+const startedAt = new Date();
+const tag = stamp(startedAt).replace(/[^A-Za-z0-9]/g, '');
+const cores = os.availableParallelism();
+const machineBefore = machineInfo();
+const photos = loadPhotos();
+
+// ---------------------------------------------------------------------------------------------------------
+// 1. Bounds, in this process, before any worker starts (the parts alone on the whole machine)
+log(`bounds: decode and vision alone (${modelDir})`);
+const engine = await loadEngine(['loadModelSpec', 'VisionEncoder', 'ImagePreprocessor']);
+const spec = await engine.loadModelSpec(modelDir);
+const imageSize = spec.preprocess.imageSize;
+const pre = new engine.ImagePreprocessor(spec.preprocess, { resize: 'exact' });
+const decode = [];
+for (const concurrency of [...new Set([1, cores])]) {
+  decode.push(await measureDecode(pre, photos, { concurrency, passes: quick ? 1 : 3, imageSize }));
+}
+const vision = await engine.VisionEncoder.create(spec);
+const visionResults = [];
+for (const b of quick ? [8] : [1, 8, 32]) {
+  const pixels = await preparedBatch(pre, photos, b, imageSize);
+  visionResults.push(
+    await measureVision(
+      vision,
+      pixels,
+      b,
+      quick ? { minMs: 1_000, minIterations: 2 } : { minMs: 4_000, minIterations: 3 },
+    ),
+  );
+}
+const provider = vision.provider;
+await vision.dispose();
+const bound = cpuBound(decode, visionResults);
+log(
+  `decode ${round(bound.decodeImagesPerSecond, 1)} img/s, vision ${round(bound.visionImagesPerSecond, 1)} img/s (batch ${bound.bestBatchSize}), bound ${round(bound.imagesPerSecond, 2)} img/s`,
+);
+
+// 2. The peer, alone on the machine
+let peer: PeerResult | { error: string } | undefined;
+if (wants('peer')) {
+  log('transformers.js peer');
+  try {
+    peer = await runTransformersPeer({
+      model: modelDir,
+      images: PHOTOS_DIR,
+      labels: makeLabels(10),
+      passes: quick ? 1 : 3,
+    });
+  } catch (err) {
+    peer = { error: (err as Error).message };
+    log(`peer failed: ${peer.error}`);
+  }
+}
+const peerIps = peer && 'imagesPerSecond' in peer ? peer.imagesPerSecond : undefined;
+
+// ---------------------------------------------------------------------------------------------------------
+// 3. The product: services, photos in S3 under many keys, worker processes, runs
+interface ScenarioResult {
+  group: ScenarioGroup | 'warmup';
+  name: string;
+  workers: number;
+  worker: Omit<WorkerSettings, 'model'>;
+  chunkSize?: number;
+  labels: number;
+  run?: RunMeasure;
+  error?: string;
+}
+const scenarios: ScenarioResult[] = [];
+let soak:
+  | { run?: RunMeasure; rss?: RssVerdict; rssSamples?: Array<[number, number]>; error?: string }
+  | undefined;
+let relabel: { first?: RunMeasure; reuse?: RunMeasure; speedup?: number; error?: string } | undefined;
+
+let services: BenchServices | undefined;
+let bucket: BenchBucket | undefined;
+let live: WorkerProcess[] = [];
+const cleanup = async () => {
+  await stopWorkers(live);
+  live = [];
+  bucket?.close();
+  await services?.stop();
+};
+process.once('SIGINT', () => {
+  void cleanup().finally(() => process.exit(130));
+});
+
+const prefixes = { main: 'photos/main/', sweep: 'photos/sweep/', soak: 'photos/soak/' };
+const output = () => bucket!.uri('results/');
+let runCounter = 0;
+const runId = (name: string) => `bench-${tag}-${String(++runCounter).padStart(2, '0')}-${name}`;
+
+/** Starts `workers` with `settings`, does a small warm-up run, then `runs` in order; always stops them. */
+async function group(
+  g: ScenarioGroup,
+  workers: number,
+  settings: Omit<WorkerSettings, 'model'>,
+  runs: RunPlan[],
+) {
+  log(`${g}: ${workers} worker(s) ${JSON.stringify(settings)}`);
+  try {
+    live = await startWorkers(workers, { model: modelDir, ...settings }, services!.env);
+    await runEnqueue(
+      {
+        runId: runId('warmup'),
+        source: bucket!.uri(`${prefixes.sweep}0000/`),
+        output: output(),
+        labels: makeLabels(10),
+        images: photos.length,
+      },
+      services!.env,
+      bucket!,
+    );
+    for (const r of runs) {
+      const result: ScenarioResult = {
+        group: g,
+        name: r.name,
+        workers,
+        worker: settings,
+        labels: r.labels.length,
+      };
+      if (r.chunkSize !== undefined) result.chunkSize = r.chunkSize;
+      try {
+        result.run = await runEnqueue(
+          {
+            runId: runId(r.name),
+            source: bucket!.uri(r.prefix),
+            output: output(),
+            labels: r.labels,
+            chunkSize: r.chunkSize,
+            images: r.images,
+          },
+          services!.env,
+          bucket!,
+        );
+        log(
+          `  ${r.name}: ${round(result.run.imagesPerSecond, 2)} img/s, exactly once: ${result.run.exactlyOnce}`,
+        );
+      } catch (err) {
+        result.error = (err as Error).message;
+        log(`  ${r.name} FAILED: ${result.error}`);
+      }
+      scenarios.push(result);
+    }
+  } catch (err) {
+    scenarios.push({
+      group: g,
+      name: `${g} (setup)`,
+      workers,
+      worker: settings,
+      labels: 0,
+      error: (err as Error).message,
+    });
+    log(`${g} FAILED: ${(err as Error).message}`);
+  } finally {
+    await stopWorkers(live);
+    live = [];
+  }
+}
+
+interface RunPlan {
+  name: string;
+  prefix: string;
+  images: number;
+  labels: string[];
+  chunkSize?: number;
+}
+const labels10 = makeLabels(10);
+/** A sweep run: `sweepImages` images of the sweep prefix. */
+const sweep = (name: string, labels = labels10, chunkSize?: number): RunPlan => ({
+  name,
+  prefix: prefixes.sweep,
+  images: sweepImages,
+  labels,
+  ...(chunkSize === undefined ? {} : { chunkSize }),
+});
+
+try {
+  services = await startServices();
+  bucket = new BenchBucket(services);
+  log(`uploading ${mainImages} + ${sweepImages} photos to ${bucket.uri('photos/')}`);
+  await bucket.uploadPhotos(prefixes.main, photos, mainImages);
+  await bucket.uploadPhotos(prefixes.sweep, photos, sweepImages);
+
+  if (wants('baseline')) {
+    await group('baseline', 1, {}, [
+      { name: 'baseline', prefix: prefixes.main, images: mainImages, labels: labels10 },
+    ]);
+  }
+  if (wants('scaling')) {
+    await group('scaling', 1, {}, [sweep('1-worker')]);
+    await group('scaling', 2, {}, [sweep('2-workers')]);
+  }
+  if (wants('batch')) {
+    for (const b of batchSizes) await group('batch', 1, { batchSize: b }, [sweep(`batch-${b}`)]);
+  }
+  if (wants('maxwait')) {
+    for (const w of maxWaits) {
+      await group('maxwait', 1, { batchSize: 32, maxWaitMs: w }, [sweep(`batch-32-maxwait-${w}`)]);
+    }
+  }
+  if (wants('chunk')) {
+    await group(
+      'chunk',
+      1,
+      {},
+      chunkSizes.map((c) => sweep(`chunk-${c}`, labels10, c)),
+    );
+  }
+  if (wants('labels')) {
+    const runs: RunPlan[] = [];
+    for (const n of labelCounts) {
+      // label texts unique to this size: the first run of each size is cold, the second warm (cached)
+      const labels = makeLabels(n).map((l) => `${l} (set ${n})`);
+      runs.push(sweep(`labels-${n}-cold`, labels), sweep(`labels-${n}-warm`, labels));
+    }
+    await group('labels', 1, {}, runs);
+  }
+
+  // 4. Soak (first pass with --store-embeddings) with RSS sampled, then re-labeling with --reuse-embeddings
+  if (wants('soak')) {
+    soak = {};
+    relabel = {};
+    try {
+      log(`soak: uploading ${soakImages} images to ${bucket.uri(prefixes.soak)}`);
+      await bucket.uploadPhotos(prefixes.soak, photos, soakImages);
+      live = await startWorkers(1, { model: modelDir }, services.env);
+      const worker = live[0]!;
+      const sampler = startRssSampler(() => worker.rssBytes());
+      try {
+        soak.run = await runEnqueue(
+          {
+            runId: runId('soak'),
+            source: bucket.uri(prefixes.soak),
+            output: output(),
+            labels: labels10,
+            storeEmbeddings: true,
+            images: soakImages,
+          },
+          services.env,
+          bucket,
+        );
+      } finally {
+        const samples = sampler.stop();
+        soak.rss = judgeRss(samples);
+        soak.rssSamples = thin(samples);
+      }
+      log(`soak: ${round(soak.run.imagesPerSecond, 2)} img/s, RSS ${JSON.stringify(soak.rss)}`);
+      relabel.first = soak.run;
+      relabel.reuse = await runEnqueue(
+        {
+          runId: runId('relabel'),
+          source: bucket.uri(prefixes.soak),
+          output: output(),
+          labels: makeLabels(12).map((l) => `a picture of ${l}`),
+          reuseEmbeddings: true,
+          images: soakImages,
+        },
+        services.env,
+        bucket,
+      );
+      relabel.speedup = relabel.first.wallMs / relabel.reuse.wallMs;
+      log(`re-labeling: ${round(relabel.speedup, 1)}× faster than the first pass`);
+    } catch (err) {
+      const msg = (err as Error).message;
+      if (!soak.run) soak.error = msg;
+      relabel.error = msg;
+      log(`soak/relabel FAILED: ${msg}`);
+    } finally {
+      await stopWorkers(live);
+      live = [];
+    }
+  }
+} finally {
+  await cleanup();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 5. Report
+const baseline = scenarios.find((s) => s.name === 'baseline')?.run;
+const bestE2e = scenarios.reduce<RunMeasure | undefined>(
+  (best, s) => (s.run && (!best || s.run.imagesPerSecond > best.imagesPerSecond) ? s.run : best),
+  undefined,
+);
+const ratio = (x: number | undefined, y: number | undefined) => (x && y ? x / y : undefined);
+const result = {
+  bench: 'e2e',
+  startedAt: startedAt.toISOString(),
+  finishedAt: new Date().toISOString(),
+  quick,
+  machine: { ...machineBefore, loadAverageAfter: machineInfo().loadAverage },
+  model: { id: spec.id, dir: modelDir, provider, imageSize },
+  settings: {
+    mainImages: Math.max(mainImages, sweepImages),
+    soakImages,
+    batchSizes,
+    maxWaits,
+    chunkSizes,
+    labelCounts,
+  },
+  bounds: { decode, vision: visionResults, cpu: bound },
+  peer,
+  scenarios,
+  soak,
+  relabel,
+  ratios: {
+    baselineToBound: ratio(baseline?.imagesPerSecond, bound.imagesPerSecond),
+    bestToBound: ratio(bestE2e?.imagesPerSecond, bound.imagesPerSecond),
+    baselineToPeer: ratio(baseline?.imagesPerSecond, peerIps),
+    relabelSpeedup: relabel?.speedup,
+  },
+  targets: {
+    e2eAtLeast90PercentOfBound: baseline ? baseline.imagesPerSecond >= 0.9 * bound.imagesPerSecond : null,
+    e2eAbovePeer: baseline && peerIps ? baseline.imagesPerSecond > peerIps : null,
+    relabelAtLeast50x: relabel?.speedup === undefined ? null : relabel.speedup >= 50,
+    soakNoRssGrowth: soak?.rss ? soak.rss.noGrowth : null,
+    everyRunExactlyOnce:
+      scenarios.every((s) => !s.run || s.run.exactlyOnce) && (soak?.run?.exactlyOnce ?? true),
+  },
+};
+
+const pct = (x: number) => `${round((x / bound.imagesPerSecond) * 100, 1)} %`;
+const rows: Array<Array<string | number>> = [
+  ['decode alone', '', '', '', bound.decodeImagesPerSecond, '', ''],
+  [`vision alone (batch ${bound.bestBatchSize})`, '', '', '', bound.visionImagesPerSecond, '', ''],
+  ['CPU bound 1/(t_dec+t_inf)', '', '', '', bound.imagesPerSecond, '100 %', ''],
+  ['transformers.js (1 process)', '', '', '', peerIps ?? Number.NaN, peerIps ? pct(peerIps) : 'n/a', ''],
+  ...scenarios.map((s) => [
+    s.name,
+    s.workers,
+    s.worker.batchSize ?? 'def',
+    s.chunkSize ?? 'def',
+    s.run?.imagesPerSecond ?? Number.NaN,
+    s.run ? pct(s.run.imagesPerSecond) : 'FAILED',
+    s.run ? (s.run.exactlyOnce ? `yes (${s.run.images})` : `NO ${s.run.distinctImages}/${s.run.images}`) : '',
+  ]),
+];
+if (soak?.run) {
+  rows.push([
+    `soak ${soak.run.images} (+store-emb)`,
+    1,
+    'def',
+    'def',
+    soak.run.imagesPerSecond,
+    pct(soak.run.imagesPerSecond),
+    soak.run.exactlyOnce ? `yes (${soak.run.images})` : 'NO',
+  ]);
+}
+if (relabel?.reuse) {
+  rows.push([
+    're-label --reuse-embeddings',
+    1,
+    'def',
+    'def',
+    relabel.reuse.imagesPerSecond,
+    `${round(relabel.speedup ?? 0, 1)}× first`,
+    relabel.reuse.exactlyOnce ? `yes (${relabel.reuse.images})` : 'NO',
+  ]);
+}
+const verdict = (v: boolean | null) => (v === null ? 'not measured' : v ? 'MET' : 'MISSED');
+process.stdout.write(
+  `\nzeroshot end-to-end bench — ${spec.id} on ${provider}, ${machineBefore.cpuModel} × ${cores}, Node ${machineBefore.node}, ORT ${machineBefore.onnxruntimeNode}\n` +
+    `load average at start ${machineBefore.loadAverage.join(' ')}, at end ${result.machine.loadAverageAfter.join(' ')} (shared machine: expect noise)\n\n` +
+    `${formatTable(['run', 'workers', 'batch', 'chunk', 'img/s', 'vs bound', 'exactly once'], rows)}\n\n` +
+    `targets: e2e ≥ 90 % of bound: ${verdict(result.targets.e2eAtLeast90PercentOfBound)}` +
+    `; above transformers.js: ${verdict(result.targets.e2eAbovePeer)}` +
+    `; re-labeling ≥ 50×: ${verdict(result.targets.relabelAtLeast50x)}` +
+    `; soak RSS flat: ${verdict(result.targets.soakNoRssGrowth)}` +
+    `${soak?.rss ? ` (warm ${soak.rss.warmMiB} MiB → end ${soak.rss.endMiB} MiB, max ${soak.rss.maxMiB})` : ''}\n`,
+);
+
+const bars: Bar[] = [
+  { label: 'decode alone', value: bound.decodeImagesPerSecond, kind: 'bound' },
+  { label: `vision alone (batch ${bound.bestBatchSize})`, value: bound.visionImagesPerSecond, kind: 'bound' },
+  { label: 'CPU bound 1/(t_dec + t_inf)', value: bound.imagesPerSecond, kind: 'bound' },
+  ...(peerIps ? [{ label: 'transformers.js pipeline', value: peerIps, kind: 'peer' as const }] : []),
+  ...scenarios
+    .filter((s) => s.run)
+    .map((s) => ({ label: s.name, value: s.run!.imagesPerSecond, kind: 'e2e' as const })),
+  ...(soak?.run
+    ? [{ label: `soak (${soak.run.images} images)`, value: soak.run.imagesPerSecond, kind: 'e2e' as const }]
+    : []),
+];
+const name = values.out ?? stamp(startedAt);
+const svg = barChartSvg({
+  title: `zeroshot end-to-end throughput — ${spec.id} on ${provider}`,
+  subtitle: `${machineBefore.cpuModel} × ${cores} cores, ${startedAt.toISOString().slice(0, 16)}Z${relabel?.speedup ? `; re-labeling ${round(relabel.speedup, 1)}× faster than the first pass` : ''}`,
+  unit: 'images/s',
+  bars,
+  reference: { label: `CPU bound ${round(bound.imagesPerSecond, 1)}`, value: bound.imagesPerSecond },
+});
+const jsonFile = writeResult(name, result);
+const svgFile = writeResult(name, svg, 'svg');
+process.stdout.write(`wrote ${jsonFile}\nwrote ${svgFile}\n`);

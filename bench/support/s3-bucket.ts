@@ -1,0 +1,62 @@
+// Direct S3 access for the bench itself: uploading the photos under many keys and reading results back.
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Photo } from './photos.js';
+import type { BenchServices } from './services.js';
+import { runPool } from './timing.js';
+
+export class BenchBucket {
+  private readonly client: S3Client;
+
+  constructor(private readonly services: BenchServices) {
+    this.client = new S3Client({
+      endpoint: services.s3.endpoint,
+      region: services.s3.region,
+      forcePathStyle: true,
+      credentials: services.s3.credentials,
+    });
+  }
+
+  uri(key: string): string {
+    return `s3://${this.services.bucket}/${key}`;
+  }
+
+  /** Uploads `count` objects under `prefix`, cycling through the photos: `<prefix><copy>/<name>`. */
+  async uploadPhotos(prefix: string, photos: Photo[], count: number, concurrency = 16): Promise<number> {
+    const start = performance.now();
+    await runPool(count, concurrency, async (i) => {
+      const photo = photos[i % photos.length]!;
+      const copy = Math.floor(i / photos.length);
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.services.bucket,
+          Key: `${prefix}${String(copy).padStart(4, '0')}/${photo.name}`,
+          Body: photo.data,
+          ContentType: 'image/jpeg',
+        }),
+      );
+    });
+    return performance.now() - start;
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.services.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
+  }
+
+  async getText(key: string): Promise<string> {
+    const res = await this.client.send(new GetObjectCommand({ Bucket: this.services.bucket, Key: key }));
+    return (await res.Body?.transformToString('utf8')) ?? '';
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}

@@ -1,0 +1,44 @@
+// Real services for the end-to-end bench: a private redis-server and an S3-compatible server (s3rver),
+// started exactly as the integration tests start them.
+import { type RedisServerHandle, startRedisServer } from '../../test/support/redis-server.js';
+import { type S3ServerHandle, startS3Server } from '../../test/support/s3-server.js';
+
+export interface BenchServices {
+  redis: RedisServerHandle;
+  s3: S3ServerHandle;
+  bucket: string;
+  /** Environment for zeroshot child processes (worker, enqueue). */
+  env: NodeJS.ProcessEnv;
+  stop(): Promise<void>;
+}
+
+export async function startServices(bucket = 'zeroshot-bench'): Promise<BenchServices> {
+  const redis = await startRedisServer();
+  let s3: S3ServerHandle;
+  try {
+    s3 = await startS3Server([bucket]);
+  } catch (err) {
+    await redis.stop();
+    throw err;
+  }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDIS_URL: redis.url,
+    ZEROSHOT_S3_ENDPOINT: s3.endpoint,
+    ZEROSHOT_S3_FORCE_PATH_STYLE: '1',
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    AWS_REGION: s3.region,
+    ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'warn',
+    ZEROSHOT_LOG_FORMAT: 'json',
+  };
+  return {
+    redis,
+    s3,
+    bucket,
+    env,
+    async stop() {
+      await Promise.allSettled([s3.stop(), redis.stop()]);
+    },
+  };
+}
