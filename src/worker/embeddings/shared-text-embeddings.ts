@@ -26,10 +26,16 @@ export interface SharedTextEmbeddingsOptions {
   ttlSeconds?: number;
   /** In-process LRU entries in front of Redis. Default 10,000. */
   memoryEntries?: number;
-  /** Labels per encoder call when computing misses. Default 256. */
+  /** Labels per encoder call when computing misses. Default: as many as make ~1,024 prompts (labels × templates). */
   batchSize?: number;
-  /** Thundering-herd guard: one worker computes a missing set while others wait up to this long. 0 disables. Default 10,000 ms. */
+  /**
+   * Thundering-herd guard: one worker computes a missing set under a `SET NX` lock with this TTL, kept alive
+   * while it computes; the others wait for its results while the lock exists (a dead holder's lock expires
+   * after this long). 0 disables. Default 10,000 ms.
+   */
   lockWaitMs?: number;
+  /** Longest a worker waits for another's computation before computing itself. Default 600,000 ms. */
+  maxLockWaitMs?: number;
   metrics?: Metrics;
 }
 
@@ -75,8 +81,9 @@ export class SharedTextEmbeddings {
   private readonly modelId: string;
   private readonly embedTexts: SharedTextEmbeddingsOptions['embedTexts'];
   private readonly resolve: (opts: TemplateOptions) => string[];
-  private readonly batchSize: number;
+  private readonly batchSize: number | undefined;
   private readonly lockWaitMs: number;
+  private readonly maxLockWaitMs: number;
   private readonly metrics: Metrics | undefined;
   private readonly memory: LRUCache<string, Float32Array>;
   private readonly inflight = new Map<string, Promise<Float32Array>>();
@@ -95,8 +102,9 @@ export class SharedTextEmbeddings {
     this.embedTexts = opts.embedTexts;
     this.resolve = opts.resolveTemplates ?? fallbackTemplates;
     this.ttlSeconds = positiveInt('ttlSeconds', opts.ttlSeconds, 7 * 24 * 3600);
-    this.batchSize = positiveInt('batchSize', opts.batchSize, 256);
+    this.batchSize = opts.batchSize === undefined ? undefined : positiveInt('batchSize', opts.batchSize, 1);
     this.lockWaitMs = positiveInt('lockWaitMs', opts.lockWaitMs, 10_000, 0);
+    this.maxLockWaitMs = positiveInt('maxLockWaitMs', opts.maxLockWaitMs, 600_000, 0);
     this.metrics = opts.metrics;
     this.memory = new LRUCache({ max: positiveInt('memoryEntries', opts.memoryEntries, 10_000) });
   }
@@ -181,38 +189,52 @@ export class SharedTextEmbeddings {
     todo: Map<string, string>,
     opts: TemplateOptions,
   ): Promise<Map<string, Float32Array>> {
+    const templates = this.resolve(opts).length;
     const result = await this.readRedis([...todo.keys()]);
     this.count('redis', true, result.size);
     let missing = [...todo.keys()].filter((h) => !result.has(h));
     this.count('redis', false, missing.length);
     if (missing.length === 0) return result;
 
-    const lock = await this.tryLock(missing);
+    const lockKey = this.lockKey(missing);
+    const lock = await this.tryLock(lockKey);
     if (lock === false) {
-      // Another worker is computing this very set: wait for it, then compute whatever is still missing.
-      const deadline = Date.now() + this.lockWaitMs;
+      // Another worker is computing this very set: wait while its lock lives, then compute what is left.
+      const deadline = Date.now() + this.maxLockWaitMs;
       let delay = 25;
-      while (missing.length > 0 && Date.now() < deadline) {
+      let holderGone = false;
+      while (missing.length > 0 && !holderGone && Date.now() < deadline) {
         await sleep(delay);
         delay = Math.min(delay * 2, 250);
+        holderGone = (await this.redis.exists(lockKey)) === 0; // checked before reading: no lost update
         const got = await this.readRedis(missing);
         for (const [h, v] of got) result.set(h, v);
         missing = missing.filter((h) => !got.has(h));
       }
       if (missing.length === 0) return result;
     }
+    const keepAlive =
+      typeof lock === 'string'
+        ? setInterval(
+            () => void this.redis.pexpire(lockKey, this.lockWaitMs).catch(() => {}),
+            Math.max(100, Math.floor(this.lockWaitMs / 3)),
+          )
+        : undefined;
+    keepAlive?.unref();
+    const perBatch = this.batchSize ?? Math.max(1, Math.floor(1024 / Math.max(1, templates)));
     try {
-      for (let i = 0; i < missing.length; i += this.batchSize) {
-        const batch = missing.slice(i, i + this.batchSize);
+      for (let i = 0; i < missing.length; i += perBatch) {
+        const batch = missing.slice(i, i + perBatch);
         const vectors = await this.embedTexts(
           batch.map((h) => todo.get(h) as string),
           opts,
         );
+        if (vectors.length !== batch.length) {
+          throw new Error(`embedTexts returned ${vectors.length} embeddings for ${batch.length} labels`);
+        }
         const write = this.redis.multi();
         batch.forEach((h, j) => {
-          const v = vectors[j];
-          if (!v)
-            throw new Error(`embedTexts returned ${vectors.length} embeddings for ${batch.length} labels`);
+          const v = vectors[j] as Float32Array;
           this.remember(h, v);
           result.set(h, v);
           write.set(this.keys.textEmbedding(h), toBytes(v), 'EX', this.ttlSeconds);
@@ -220,7 +242,8 @@ export class SharedTextEmbeddings {
         await write.exec();
       }
     } finally {
-      if (typeof lock === 'string') await this.unlock(missing, lock).catch(() => {});
+      clearInterval(keepAlive);
+      if (typeof lock === 'string') await this.unlock(lockKey, lock).catch(() => {});
     }
     return result;
   }
@@ -233,18 +256,18 @@ export class SharedTextEmbeddings {
   }
 
   /** A token when this worker holds the lock, false when another does, undefined when locking is off. */
-  private async tryLock(hashes: string[]): Promise<string | false | undefined> {
+  private async tryLock(lockKey: string): Promise<string | false | undefined> {
     if (this.lockWaitMs === 0) return undefined;
     const token = randomUUID();
-    const ok = await this.redis.set(this.lockKey(hashes), token, 'PX', this.lockWaitMs, 'NX');
+    const ok = await this.redis.set(lockKey, token, 'PX', this.lockWaitMs, 'NX');
     return ok === 'OK' ? token : false;
   }
 
-  private async unlock(hashes: string[], token: string): Promise<void> {
+  private async unlock(lockKey: string, token: string): Promise<void> {
     await this.redis.eval(
       "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
       1,
-      this.lockKey(hashes),
+      lockKey,
       token,
     );
   }
