@@ -6,6 +6,7 @@ export {
   modelFileName,
   parseDtype,
 } from './dtype.js';
+export { inspectModel, type ModelReport } from './inspect-model.js';
 export { type LoadModelSpecOptions, loadModelSpec } from './load-model-spec.js';
 export {
   CLIP_LOGIT_SCALE,
@@ -15,5 +16,7 @@ export {
   SIGLIP_DEFAULT_LOGIT_BIAS,
   SIGLIP_DEFAULT_LOGIT_SCALE,
 } from './logit-params.js';
+export { assertHubId, cacheDir, cachedModelDir, DEFAULT_HUB_MODEL, isHubId } from './model-cache.js';
 export { encoderPath, listVariants, type VariantFile } from './model-files.js';
 export { parsePreprocessConfig } from './preprocess-config.js';
+export { type ResolveModelDirOptions, resolveModelDir } from './resolve-model-dir.js';

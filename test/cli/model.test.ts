@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { CLI, TINY_MODEL_DIR } from '../support/shared.js';
+
+const run = promisify(execFile);
+
+async function zeroshot(args: string[], env: NodeJS.ProcessEnv = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      timeout: 30_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let cache: string;
+before(async () => {
+  cache = await mkdtemp(path.join(os.tmpdir(), 'zs-cli-cache-'));
+});
+after(async () => {
+  await rm(cache, { recursive: true, force: true });
+});
+
+describe('zeroshot model inspect', () => {
+  it('prints what it found in a model directory', async () => {
+    const { code, stdout } = await zeroshot(['model', 'inspect', TINY_MODEL_DIR]);
+    assert.equal(code, 0);
+    assert.match(stdout, /model\s+stand-in-clip-tiny-random-seed0/);
+    assert.match(stdout, /type\s+clip/);
+    assert.match(stdout, /embedding\s+32 dims/);
+    assert.match(stdout, /image\s+224x224/);
+    assert.match(stdout, /vision fp32\s+onnx\/vision_model\.onnx \(1\.2 MB\)/);
+    assert.match(stdout, /pixel_values float32 \[batch_size, 3, 224, 224\]/);
+    assert.match(stdout, /input_ids int64/);
+    assert.match(stdout, /scale 100, bias 0 \(from default \(clip\)\)/);
+    assert.match(stdout, /context 77/);
+  });
+
+  it('prints JSON with --json, resolving ZEROSHOT_MODEL', async () => {
+    const { code, stdout } = await zeroshot(['model', 'inspect', '--json'], {
+      ZEROSHOT_MODEL: TINY_MODEL_DIR,
+    });
+    assert.equal(code, 0);
+    const r = JSON.parse(stdout);
+    assert.equal(r.id, 'stand-in-clip-tiny-random-seed0');
+    assert.equal(r.projectionDim, 32);
+    assert.equal(r.dtype, 'fp32');
+    assert.deepEqual(
+      r.sessions.vision.outputs.map((o: { name: string }) => o.name),
+      ['image_embeds', 'last_hidden_state'],
+    );
+    assert.equal(r.sessions.text.inputs[0].type, 'int64');
+    assert.equal(r.tokenizer.contextLength, 77);
+    assert.deepEqual(r.logit, { scale: 100, bias: 0, source: 'default (clip)' });
+  });
+
+  it('says how to provide a model when none is found', async () => {
+    const env = { ZEROSHOT_CACHE_DIR: cache, ZEROSHOT_MODEL: '' };
+    const { code, stderr } = await zeroshot(['model', 'inspect'], env);
+    assert.equal(code, 1);
+    assert.match(stderr, /MODEL_NOT_FOUND/);
+    assert.match(stderr, /--model DIR/);
+    assert.match(stderr, /zeroshot model pull/);
+  });
+
+  it('rejects an unknown dtype as a usage error', async () => {
+    const { code, stderr } = await zeroshot(['model', 'inspect', TINY_MODEL_DIR, '--dtype', 'fp8']);
+    assert.equal(code, 2);
+    assert.match(stderr, /fp8/);
+  });
+});
