@@ -2,12 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { UsageError } from '../../core/errors/index.js';
+import { resolveTemplates } from '../../core/scoring/templates.js';
 import type { TemplateOptions } from '../../core/types.js';
 import { DEFAULT_PREFIX, keys } from '../../jobs/names.js';
 import type { Metrics } from '../../observability/metrics.js';
-
-/** Same default hypothesis template as the engine (`src/core/scoring/templates.ts`). */
-const DEFAULT_TEMPLATE = 'This is a photo of {}.';
 
 export interface SharedTextEmbeddingsOptions {
   redis: Redis | Cluster;
@@ -17,10 +15,7 @@ export interface SharedTextEmbeddingsOptions {
   modelId: string;
   /** `classifier.embedTexts`: one normalized (ensemble-averaged) embedding per label. */
   embedTexts: (labels: string[], opts: TemplateOptions) => Promise<Float32Array[]>;
-  /**
-   * The engine's `resolveTemplates`, so keys hold the actual template strings. Without it, keys use the
-   * explicit templates, else `ensemble:<name>`, else the default template.
-   */
+  /** Turns template options into the template strings that are part of the key. Default: the engine's `resolveTemplates`. */
   resolveTemplates?: (opts: TemplateOptions) => string[];
   /** Redis TTL of an entry. Default 7 days. */
   ttlSeconds?: number;
@@ -100,7 +95,7 @@ export class SharedTextEmbeddings {
     this.keys = keys(opts.prefix ?? DEFAULT_PREFIX);
     this.modelId = opts.modelId;
     this.embedTexts = opts.embedTexts;
-    this.resolve = opts.resolveTemplates ?? fallbackTemplates;
+    this.resolve = opts.resolveTemplates ?? resolveTemplates;
     this.ttlSeconds = positiveInt('ttlSeconds', opts.ttlSeconds, 7 * 24 * 3600);
     this.batchSize = opts.batchSize === undefined ? undefined : positiveInt('batchSize', opts.batchSize, 1);
     this.lockWaitMs = positiveInt('lockWaitMs', opts.lockWaitMs, 10_000, 0);
@@ -271,10 +266,4 @@ export class SharedTextEmbeddings {
       token,
     );
   }
-}
-
-function fallbackTemplates(opts: TemplateOptions): string[] {
-  if (opts.templates && opts.templates.length > 0) return opts.templates;
-  if (opts.ensemble) return [`ensemble:${opts.ensemble}`];
-  return [DEFAULT_TEMPLATE];
 }
