@@ -1,0 +1,207 @@
+import { UsageError } from '../core/errors/index.js';
+import {
+  type ChunkImage,
+  type ChunkPayload,
+  chunkImageSchema,
+  JOB_NAMES,
+  jobIds,
+  PAYLOAD_VERSION,
+  QUEUES,
+} from '../jobs/index.js';
+import { logger } from '../observability/logger.js';
+import { removePendingChunks } from './cancel-run.js';
+import { batched, chunked } from './chunker.js';
+import { type ProducerContext, type ProducerDeps, withContext } from './deps.js';
+import { changedImages, recordEtags } from './incremental.js';
+import { chunkJobOptions, finalizeJobOptions } from './job-options.js';
+import { readManifest } from './manifest.js';
+import { ENQUEUE_DEFAULTS, type EnqueueOptions, parseEnqueueOptions } from './options.js';
+import { chunkQueue, closeAll, flowProducer, runsQueueKey } from './queues.js';
+import { newRunId } from './run-id.js';
+import { buildRunSpec } from './run-spec.js';
+import { imageStream } from './sources.js';
+import { checkOutputUri, checkSourceUri, checkUri } from './uris.js';
+
+export interface EnqueueResult {
+  runId: string;
+  /** Chunk jobs of the run (for an existing run: its recorded count). */
+  chunks: number;
+  images: number;
+  /** false when the run id already existed (nothing was added) or an incremental firing found nothing new. */
+  created: boolean;
+  /** Incremental schedules: images skipped because their ETag did not change. */
+  unchanged?: number;
+}
+
+/** Chunks per Redis round trip (the first group goes in the flow with the parent). */
+const CHUNKS_PER_BATCH = 32;
+
+/**
+ * Creates a run: validates everything, writes the RunSpec once into the run hash, then streams the
+ * images into chunk jobs under one `finalize` parent and seals the run (`sealed=1`, `chunks`, `images`).
+ * Nothing reaches Redis before every option, label, URI and manifest line has been checked.
+ */
+export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): Promise<EnqueueResult> {
+  const opts = parseEnqueueOptions(options);
+  const now = new Date();
+  const runId = opts.runId ?? newRunId(now);
+  const output = checkOutputUri(opts.output);
+  const sources = (opts.sources ?? []).map((s, i) => checkSourceUri(s, `source #${i + 1}`).uri);
+  if (opts.manifest) checkUri(opts.manifest, '--manifest');
+  const described = [...sources, ...(opts.manifest ? [`manifest:${opts.manifest}`] : [])];
+  const spec = await buildRunSpec(opts, runId, output, described, now);
+  const chunkSize = opts.chunkSize ?? ENQUEUE_DEFAULTS.chunkSize;
+
+  return withContext(deps, async (ctx) => {
+    const storage = await ctx.storage();
+    if (opts.manifest) {
+      // Validation pass: a bad line must be reported before anything is enqueued.
+      for await (const _ of readManifest(storage, opts.manifest));
+    }
+    const runKey = ctx.keys.run(runId);
+    const existing = await existingRun(ctx, runId);
+    if (existing) return existing;
+
+    let unchanged = 0;
+    const log = logger().child({ runId });
+    let images: AsyncIterable<ChunkImage> = validImages(
+      imageStream(storage, { ...opts, sources, ...(opts.manifest ? { manifest: opts.manifest } : {}) }),
+      (uri, why) => log.warn({ uri, why }, 'skipping a listed object whose URI cannot be enqueued'),
+    );
+    const etagsKey = opts.incremental && opts.schedule ? ctx.keys.scheduleEtags(opts.schedule) : undefined;
+    if (etagsKey) images = changedImages(ctx.redis, etagsKey, storage, images, () => unchanged++);
+    const groups = batched(chunked(images, chunkSize), CHUNKS_PER_BATCH)[Symbol.asyncIterator]();
+
+    const first = await groups.next();
+    if (first.done) {
+      if (etagsKey) return { runId, chunks: 0, images: 0, created: false, unchanged };
+      throw new UsageError(
+        'INVALID_OPTION',
+        `no images found in ${described.join(', ')} (extensions, --include/--exclude filters?)`,
+      );
+    }
+
+    // Claim the run id: whoever sets `spec` first creates the run.
+    if ((await ctx.redis.hsetnx(runKey, 'spec', JSON.stringify(spec))) === 0) {
+      await groups.return?.(undefined);
+      return (await existingRun(ctx, runId)) ?? { runId, chunks: 0, images: 0, created: false };
+    }
+    await ctx.redis
+      .multi()
+      .hset(runKey, {
+        state: 'running',
+        createdAt: spec.createdAt,
+        sealed: '0',
+        chunks: '0',
+        images: '0',
+        ...(opts.schedule ? { schedule: opts.schedule } : {}),
+      })
+      .zadd(ctx.keys.runIndex(), now.getTime(), runId)
+      .exec();
+
+    const jobOpts = chunkJobOptions(opts);
+    const flow = flowProducer(ctx);
+    const queue = chunkQueue(ctx);
+    let chunks = 0;
+    let total = 0;
+    const payload = (imgs: ChunkImage[]): ChunkPayload => ({
+      v: PAYLOAD_VERSION,
+      runId,
+      index: chunks++,
+      images: imgs,
+    });
+    try {
+      let group: ChunkImage[][] | undefined = first.value;
+      let isFirst = true;
+      while (group) {
+        const jobs = group.map(payload);
+        const count = jobs.reduce((n, j) => n + j.images.length, 0);
+        if (isFirst) {
+          await flow.add({
+            name: JOB_NAMES.finalize,
+            queueName: QUEUES.runs,
+            data: { v: PAYLOAD_VERSION, runId },
+            opts: finalizeJobOptions(jobIds.run(runId)),
+            children: jobs.map((data) => ({
+              name: JOB_NAMES.chunk,
+              queueName: QUEUES.chunks,
+              data,
+              opts: { ...jobOpts, jobId: jobIds.chunk(runId, data.index) },
+            })),
+          });
+          isFirst = false;
+        } else {
+          const parent = { id: jobIds.run(runId), queue: runsQueueKey(ctx.prefix) };
+          await queue.addBulk(
+            jobs.map((data) => ({
+              name: JOB_NAMES.chunk,
+              data,
+              opts: { ...jobOpts, jobId: jobIds.chunk(runId, data.index), parent },
+            })),
+          );
+        }
+        total += count;
+        if (etagsKey)
+          await recordEtags(
+            ctx.redis,
+            etagsKey,
+            jobs.flatMap((j) => j.images),
+          );
+        await ctx.redis.hset(runKey, { chunks: String(chunks), images: String(total) });
+        if ((await ctx.redis.hget(runKey, 'state')) === 'cancelled') {
+          log.info({ chunks }, 'run cancelled while enqueuing: listing stopped');
+          await groups.return?.(undefined);
+          break;
+        }
+        const next = await groups.next();
+        group = next.done ? undefined : next.value;
+      }
+      // Sealed: the finalize job may now write the summary once every chunk has ended.
+      await ctx.redis.hset(runKey, {
+        chunks: String(chunks),
+        images: String(total),
+        sealed: '1',
+        sealedAt: new Date().toISOString(),
+      });
+      log.info({ chunks, images: total, unchanged }, 'run enqueued');
+      return { runId, chunks, images: total, created: true, ...(etagsKey ? { unchanged } : {}) };
+    } catch (err) {
+      // A listing or Redis failure half-way: cancel what was enqueued and seal, so the run ends (as
+      // cancelled) instead of waiting forever for chunks that will never come.
+      log.error({ err, chunks }, 'enqueue failed part-way; cancelling the run');
+      await abandon(ctx, runId, chunks, total, err).catch((e) =>
+        log.error({ err: e }, 'could not cancel the run'),
+      );
+      throw err;
+    } finally {
+      await closeAll(flow, queue);
+    }
+  });
+}
+
+async function existingRun(ctx: ProducerContext, runId: string): Promise<EnqueueResult | undefined> {
+  const [spec, chunks, images] = await ctx.redis.hmget(ctx.keys.run(runId), 'spec', 'chunks', 'images');
+  if (spec === null) return undefined;
+  return { runId, chunks: Number(chunks ?? 0), images: Number(images ?? 0), created: false };
+}
+
+async function* validImages(
+  images: AsyncIterable<ChunkImage>,
+  onSkip: (uri: string, why: string) => void,
+): AsyncGenerator<ChunkImage> {
+  for await (const img of images) {
+    const res = chunkImageSchema.safeParse(img);
+    if (res.success) yield res.data;
+    else onSkip(img.uri, res.error.issues[0]?.message ?? 'invalid');
+  }
+}
+
+async function abandon(ctx: ProducerContext, runId: string, chunks: number, images: number, err: unknown) {
+  const runKey = ctx.keys.run(runId);
+  await ctx.redis.hset(runKey, {
+    state: 'cancelled',
+    error: `enqueue failed: ${(err as Error)?.message ?? String(err)}`.slice(0, 1_000),
+  });
+  await removePendingChunks(ctx, runId);
+  await ctx.redis.hset(runKey, { chunks: String(chunks), images: String(images), sealed: '1' });
+}

@@ -1,0 +1,44 @@
+import { ZeroshotError } from '../core/errors/index.js';
+import { type ProducerDeps, withContext } from './deps.js';
+import { loadRun } from './run-record.js';
+import { type RunStatus, statusOf } from './run-status.js';
+
+export interface WaitOptions {
+  onProgress?: (status: RunStatus) => void;
+  /** Default 1000 ms. */
+  pollMs?: number;
+  /** Give up (INTERNAL error naming the run) after this long; default: wait forever. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Polls a run until it is finalized: state completed, or cancelled with its summary written (a cancelled
+ * run whose chunks never got a parent ends as soon as it is cancelled). Resolves with the final status.
+ */
+export async function waitForRun(
+  runId: string,
+  opts: WaitOptions = {},
+  deps?: ProducerDeps,
+): Promise<RunStatus> {
+  const pollMs = opts.pollMs ?? 1_000;
+  const deadline = opts.timeoutMs ? Date.now() + opts.timeoutMs : Number.POSITIVE_INFINITY;
+  return withContext(deps, async (ctx) => {
+    for (;;) {
+      const run = await loadRun(ctx, runId);
+      const status = await statusOf(ctx, run);
+      opts.onProgress?.(status);
+      const finished =
+        run.state === 'completed' || (run.state === 'cancelled' && (run.summary || run.chunks === 0));
+      if (finished) return status;
+      if (Date.now() > deadline) {
+        throw new ZeroshotError(
+          'INTERNAL',
+          `run ${runId} did not finish within ${opts.timeoutMs} ms (state ${run.state})`,
+        );
+      }
+      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  });
+}

@@ -1,0 +1,105 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DelayedError, type Job, WaitingChildrenError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type ChunkPayload, keys, QUEUES, redisOptions } from '../../src/jobs/index.js';
+
+/** A temp directory with files at the given relative paths (content: the path itself). */
+export function makeTree(files: string[]): { dir: string; uri: string; cleanup(): void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'zeroshot-producer-'));
+  for (const rel of files) {
+    const p = path.join(dir, rel);
+    mkdirSync(path.dirname(p), { recursive: true });
+    writeFileSync(p, rel);
+  }
+  return {
+    dir,
+    uri: `${pathToFileURL(dir).href}/`,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Every key under a prefix (to check that nothing was written). */
+export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+  return redis.keys(`${prefix}*`);
+}
+
+export interface FakeWorkerOptions {
+  redisUrl: string;
+  prefix: string;
+  /** Chunk indices that fail (always, so they exhaust their attempts). */
+  failChunks?: (runId: string, index: number) => boolean;
+  /** Delay per chunk in ms. */
+  chunkDelayMs?: number;
+}
+
+/**
+ * A tiny but real BullMQ worker that plays the part of `src/worker`: chunk jobs record their progress
+ * (`done,failed` per chunk) or fail; the finalize job follows the run lifecycle contract (wait until
+ * sealed, wait for pending children, then state=completed|cancelled with a summary).
+ */
+export function startFakeWorker(opts: FakeWorkerOptions) {
+  const redis = new Redis(redisOptions(opts.redisUrl));
+  const k = keys(opts.prefix);
+  const connection = redisOptions(opts.redisUrl, { blocking: true });
+  const processedChunks: string[] = [];
+  const chunkWorker = new Worker(
+    QUEUES.chunks,
+    async (job: Job<ChunkPayload>) => {
+      const { runId, index, images } = job.data;
+      if (opts.chunkDelayMs) await new Promise((r) => setTimeout(r, opts.chunkDelayMs));
+      if ((await redis.hget(k.run(runId), 'state')) === 'cancelled') return { cancelled: true };
+      if (opts.failChunks?.(runId, index)) throw new Error(`injected failure in chunk ${index}`);
+      await redis.hsetnx(k.run(runId), 'startedAt', new Date().toISOString());
+      await redis.hset(k.runProgress(runId), String(index), `${images.length},0`);
+      processedChunks.push(job.id as string);
+      return { ok: images.length };
+    },
+    { connection: connection as never, prefix: opts.prefix, concurrency: 4 },
+  );
+  const finalizeWorker = new Worker(
+    QUEUES.runs,
+    async (job: Job, token?: string) => {
+      const runId = (job.data as { runId: string }).runId;
+      const h = await redis.hgetall(k.run(runId));
+      if (h.sealed !== '1' && h.state !== 'cancelled') {
+        await job.moveToDelayed(Date.now() + 100, token);
+        throw new DelayedError();
+      }
+      const pending = await job.getDependenciesCount({ unprocessed: true });
+      if ((pending.unprocessed ?? 0) > 0 && token && (await job.moveToWaitingChildren(token))) {
+        throw new WaitingChildrenError();
+      }
+      const failed = Object.keys(await job.getIgnoredChildrenFailures()).length;
+      const state = h.state === 'cancelled' ? 'cancelled' : 'completed';
+      const summary = { runId, state, chunks: { total: Number(h.chunks), failed } };
+      await redis.hset(k.run(runId), {
+        state,
+        finishedAt: new Date().toISOString(),
+        summary: JSON.stringify(summary),
+      });
+      return summary;
+    },
+    { connection: connection as never, prefix: opts.prefix, concurrency: 2 },
+  );
+  // Quiet: injected failures are expected.
+  chunkWorker.on('error', () => {});
+  finalizeWorker.on('error', () => {});
+  return {
+    processedChunks,
+    async close() {
+      await Promise.all([chunkWorker.close(), finalizeWorker.close()]);
+      redis.disconnect();
+    },
+  };
+}
+
+export async function until(cond: () => Promise<boolean>, timeoutMs = 20_000, stepMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
