@@ -87,6 +87,7 @@ export class S3Backend {
     return withRetry(op, uri, this.policy, signal, (err) => mapS3Error(err, op, uri, this.secrets), fn);
   }
 
+  /** ListObjectsV2 page by page (continuation tokens); each page is one retried request. */
   async *list(prefixUri: string, opts: ListOptions = {}): AsyncGenerator<ObjectInfo> {
     const { bucket, key: prefix } = s3Parts(prefixUri);
     const startAfter = opts.startAfter === undefined ? undefined : s3Parts(opts.startAfter).key;
