@@ -12,6 +12,7 @@ export interface PeerResult {
   loadMs: number;
   passMs: number[];
   imagesPerSecond: number;
+  cpuMsPerImage: number;
 }
 
 /**

@@ -1,18 +1,44 @@
-/** Runs `fn` until both `minIterations` and `minMs` are reached; returns the mean ms per iteration. */
+export interface Timed {
+  iterations: number;
+  /** wall-clock ms of each timed iteration */
+  samplesMs: number[];
+  meanMs: number;
+  /** the median iteration: robust to other processes bursting on the shared machine */
+  medianMs: number;
+  /** user + system CPU ms this process spent per iteration (all its threads: ORT, libuv, main) */
+  cpuMsPerIteration: number;
+}
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+/** Runs `fn` until both `minIterations` and `minMs` are reached, after `warmup` untimed calls. */
 export async function timeRepeated(
   fn: () => Promise<unknown>,
   opts: { minIterations: number; minMs: number; warmup?: number },
-): Promise<{ iterations: number; totalMs: number; msPerIteration: number }> {
+): Promise<Timed> {
   for (let i = 0; i < (opts.warmup ?? 1); i++) await fn();
-  let iterations = 0;
+  const samplesMs: number[] = [];
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
-  let elapsed = 0;
-  while (iterations < opts.minIterations || elapsed < opts.minMs) {
+  while (samplesMs.length < opts.minIterations || performance.now() - start < opts.minMs) {
+    const s = performance.now();
     await fn();
-    iterations++;
-    elapsed = performance.now() - start;
+    samplesMs.push(performance.now() - s);
   }
-  return { iterations, totalMs: elapsed, msPerIteration: elapsed / iterations };
+  const cpu = cpuMs(process.cpuUsage(cpu0));
+  return {
+    iterations: samplesMs.length,
+    samplesMs: samplesMs.map((m) => round(m, 1)),
+    meanMs: samplesMs.reduce((a, b) => a + b, 0) / samplesMs.length,
+    medianMs: median(samplesMs),
+    cpuMsPerIteration: cpu / samplesMs.length,
+  };
 }
 
 /** Runs `task(i)` for i in [0, count) with at most `concurrency` in flight. */
