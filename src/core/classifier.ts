@@ -1,0 +1,243 @@
+import { TextEncoder, VisionEncoder } from './encoders/index.js';
+import { type ErrorInfo, ImageError, ModelError, toErrorInfo, UsageError } from './errors/index.js';
+import { imageName } from './io/image-name.js';
+import { readImageSource } from './io/index.js';
+import { loadModelSpec, resolveModelDir } from './model/index.js';
+import { type BatchEvent, ImageEmbeddingBatcher, mapConcurrent } from './pipeline/index.js';
+import { type ImageLimits, ImagePreprocessor, type ResizeMode } from './preprocess/index.js';
+import type { RuntimeOptions } from './runtime/index.js';
+import {
+  type LabelCacheStats,
+  LabelEmbedder,
+  resolveTemplates,
+  scoreLabels,
+  validateLabels,
+  validateScoreOptions,
+} from './scoring/index.js';
+import type {
+  ClassifyOptions,
+  ExecutionProvider,
+  ImageResult,
+  ImageSource,
+  LabelScore,
+  ModelDtype,
+  ModelType,
+  ScoreOptions,
+  TemplateOptions,
+} from './types.js';
+
+export interface ClassifierOptions {
+  /** Model directory (or cached hub id); default: `ZEROSHOT_MODEL`, then the cache (see resolveModelDir). */
+  model?: string;
+  /** Execution providers in preference order (default cuda, then cpu with one warning). */
+  providers?: ExecutionProvider[];
+  /** Weight variant (default fp32). */
+  dtype?: ModelDtype;
+  /** Images per vision-encoder run (default 16). */
+  batchSize?: number;
+  /** A partly filled batch waits at most this long (default 20 ms). */
+  maxWaitMs?: number;
+  /** Images read/decoded/embedded at once; more wait (default 4 × batchSize). */
+  maxInFlight?: number;
+  /** Images decoded in parallel (default: the number of cores). */
+  decodeConcurrency?: number;
+  /** ORT intra-op threads (default `ZEROSHOT_INTRA_OP_THREADS`, else the number of cores). */
+  intraOpThreads?: number;
+  /** `exact` (default, matches the HF reference) or `fast` (JPEG shrink-on-load). */
+  resize?: ResizeMode;
+  limits?: Partial<ImageLimits>;
+  /** Deadline for downloading http(s) images (default 30 s). */
+  fetchTimeoutMs?: number;
+  /** Labels kept in the text-embedding LRU (default 10,000). */
+  textCacheSize?: number;
+  /** One-off warnings (CUDA fallback, label truncated to 77 tokens); default process.emitWarning. */
+  onWarning?: (msg: string) => void;
+  /** Called after every vision-encoder batch (metrics). */
+  onBatch?: (event: BatchEvent) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ClassifierInfo {
+  id: string;
+  dir: string;
+  modelType: ModelType;
+  dtype: ModelDtype;
+  provider: ExecutionProvider;
+  projectionDim: number;
+  imageSize: number;
+  logitScale: number;
+  logitBias: number;
+}
+
+export interface Classifier {
+  readonly info: ClassifierInfo;
+  /** Per image, in input order: labels sorted by score, or `{ image, error }`; bad images do not stop the rest. */
+  classify(images: ImageSource[], labels: string[], opts?: ClassifyOptions): Promise<ImageResult[]>;
+  embedImages(images: ImageSource[]): Promise<Array<Float32Array | ErrorInfo>>;
+  /** One encoded image through the shared micro-batcher. Rejects with ImageError for a bad image. */
+  embedImage(data: Buffer): Promise<Float32Array>;
+  /** Label embeddings (template ensemble averaged), cached per model, templates and label. */
+  embedTexts(labels: string[], opts?: TemplateOptions): Promise<Float32Array[]>;
+  score(
+    image: Float32Array,
+    labelEmbeddings: Float32Array[],
+    labels: string[],
+    opts?: ScoreOptions,
+  ): LabelScore[];
+  /** Images in flight in the batcher and text-embedding cache counters. */
+  stats(): { imagesInFlight: number; textCache: LabelCacheStats };
+  close(): Promise<void>;
+}
+
+/** Loads the model (resolution order of resolveModelDir), warms both encoders and returns a Classifier. */
+export async function createClassifier(opts: ClassifierOptions = {}): Promise<Classifier> {
+  const dir = await resolveModelDir({ model: opts.model, env: opts.env });
+  const spec = await loadModelSpec(dir, { dtype: opts.dtype });
+  const runtime: RuntimeOptions = {
+    providers: opts.providers,
+    intraOpThreads: opts.intraOpThreads,
+    onWarning: opts.onWarning,
+  };
+  // Validate cheap options before the (slow) sessions are created.
+  const pre = new ImagePreprocessor(spec.preprocess, { limits: opts.limits, resize: opts.resize });
+  const [vision, text] = await Promise.allSettled([
+    VisionEncoder.create(spec, runtime),
+    TextEncoder.create(spec, runtime),
+  ]);
+  if (vision.status === 'rejected' || text.status === 'rejected') {
+    if (vision.status === 'fulfilled') await vision.value.dispose();
+    if (text.status === 'fulfilled') await text.value.dispose();
+    throw (vision.status === 'rejected' ? vision.reason : (text as PromiseRejectedResult).reason) as Error;
+  }
+  try {
+    const batcher = new ImageEmbeddingBatcher(pre, vision.value, {
+      batchSize: opts.batchSize,
+      maxWaitMs: opts.maxWaitMs,
+      maxInFlight: opts.maxInFlight,
+      decodeConcurrency: opts.decodeConcurrency,
+      onBatch: opts.onBatch,
+    });
+    const labels = new LabelEmbedder(text.value, { modelId: spec.id, cacheSize: opts.textCacheSize });
+    const info: ClassifierInfo = Object.freeze({
+      id: spec.id,
+      dir: spec.dir,
+      modelType: spec.modelType,
+      dtype: spec.dtype,
+      provider: vision.value.provider,
+      projectionDim: vision.value.dim,
+      imageSize: spec.preprocess.imageSize,
+      logitScale: spec.logitScale,
+      logitBias: spec.logitBias,
+    });
+    return new EngineClassifier(info, pre, batcher, labels, vision.value, text.value, opts);
+  } catch (err) {
+    await vision.value.dispose();
+    await text.value.dispose();
+    throw err;
+  }
+}
+
+class EngineClassifier implements Classifier {
+  private closed = false;
+  private readonly maxBytes: number;
+
+  constructor(
+    readonly info: ClassifierInfo,
+    pre: ImagePreprocessor,
+    private readonly batcher: ImageEmbeddingBatcher,
+    private readonly labels: LabelEmbedder,
+    private readonly vision: VisionEncoder,
+    private readonly text: TextEncoder,
+    private readonly opts: ClassifierOptions,
+  ) {
+    this.maxBytes = pre.limits.maxBytes;
+  }
+
+  async classify(
+    images: ImageSource[],
+    labels: string[],
+    opts: ClassifyOptions = {},
+  ): Promise<ImageResult[]> {
+    this.assertOpen();
+    assertImageList(images);
+    const clean = validateLabels(labels);
+    const templates = resolveTemplates(opts);
+    validateScoreOptions(opts);
+    // Labels are encoded while the first images decode; a text-encoder failure fails the whole call.
+    const labelEmbeddings = this.labels.embedLabels(clean, templates);
+    labelEmbeddings.catch(() => {});
+    const embeddings = await this.embedImages(images);
+    const textEmbs = await labelEmbeddings;
+    return embeddings.map((emb, i) => {
+      const image = imageName(images[i] as ImageSource, i);
+      if (!(emb instanceof Float32Array)) return { image, error: emb };
+      return { image, labels: this.score(emb, textEmbs, clean, opts) };
+    });
+  }
+
+  async embedImages(images: ImageSource[]): Promise<Array<Float32Array | ErrorInfo>> {
+    this.assertOpen();
+    assertImageList(images);
+    return mapConcurrent(images, this.batcher.options.maxInFlight, async (source) => {
+      try {
+        const data = await readImageSource(source, {
+          maxBytes: this.maxBytes,
+          fetchTimeoutMs: this.opts.fetchTimeoutMs,
+        });
+        return await this.batcher.embed(data);
+      } catch (err) {
+        return toErrorInfo(err);
+      }
+    });
+  }
+
+  embedImage(data: Buffer): Promise<Float32Array> {
+    this.assertOpen();
+    if (!Buffer.isBuffer(data)) {
+      return Promise.reject(
+        new ImageError('IMAGE_UNSUPPORTED_FORMAT', 'embedImage expects the image bytes as a Buffer'),
+      );
+    }
+    return this.batcher.embed(data);
+  }
+
+  async embedTexts(labels: string[], opts: TemplateOptions = {}): Promise<Float32Array[]> {
+    this.assertOpen();
+    return this.labels.embedLabels(validateLabels(labels), resolveTemplates(opts));
+  }
+
+  score(
+    image: Float32Array,
+    labelEmbeddings: Float32Array[],
+    labels: string[],
+    opts: ScoreOptions = {},
+  ): LabelScore[] {
+    return scoreLabels(image, labelEmbeddings, labels, {
+      ...opts,
+      logitScale: this.info.logitScale,
+      logitBias: this.info.logitBias,
+      modelType: this.info.modelType,
+    });
+  }
+
+  stats() {
+    return { imagesInFlight: this.batcher.inFlight, textCache: this.labels.stats() };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.batcher.close();
+    await Promise.all([this.vision.dispose(), this.text.dispose()]);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ModelError('INFERENCE_FAILED', 'the classifier is closed');
+  }
+}
+
+function assertImageList(images: unknown): asserts images is ImageSource[] {
+  if (!Array.isArray(images)) {
+    throw new UsageError('INVALID_OPTION', 'images must be an array of paths, URLs or Buffers');
+  }
+}
