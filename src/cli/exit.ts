@@ -1,11 +1,12 @@
-import { UsageError, ZeroshotError } from '../core/errors/index.js';
+import { ModelError, UsageError, ZeroshotError } from '../core/errors/index.js';
 
 /** Exit statuses of every zeroshot command. */
-export const EXIT = { ok: 0, someFailed: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, someFailed: 1, usage: 2, model: 3 } as const;
 
 /**
  * Runs a command action and maps errors to one clear line and an exit status:
- * usage errors → 2, other zeroshot errors → 1 with their code, anything else → 1 with its message.
+ * usage errors → 2, model/runtime errors (model cannot load) → 3, other zeroshot errors → 1 with their
+ * code, anything else → 1 with its message.
  */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | undefined>) {
   return async (...args: A): Promise<void> => {
@@ -16,6 +17,9 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       if (err instanceof UsageError) {
         process.stderr.write(`zeroshot: ${err.message}\n`);
         process.exitCode = EXIT.usage;
+      } else if (err instanceof ModelError) {
+        process.stderr.write(`zeroshot: ${err.code}: ${err.message}\n`);
+        process.exitCode = EXIT.model;
       } else if (err instanceof ZeroshotError) {
         process.stderr.write(`zeroshot: ${err.code}: ${err.message}\n`);
         process.exitCode = EXIT.someFailed;
