@@ -122,7 +122,7 @@ describe('enqueueRun', () => {
       const chunks = new Queue(QUEUES.chunks, { connection: redis, prefix: p });
       const job = await Job.fromId(chunks, jobIds.chunk(runId, 0));
       await chunks.close();
-      return (job?.data.images as Array<{ uri: string }>).map((i) => i.uri.slice(src.uri.length));
+      return ((job?.data.images ?? []) as Array<{ uri: string }>).map((i) => i.uri.slice(src.uri.length));
     };
     assert.deepEqual(await list('f1', { extensions: ['png', '.BMP'] }), ['a/2.png', 'b/5.bmp']);
     assert.deepEqual(await list('f2', { include: ['a/**'], exclude: ['**/skip/**'] }), [
