@@ -20,6 +20,8 @@ export interface S3FaultProxyStats {
   requests: number;
   forwarded: number;
   faults: Record<S3Fault, number>;
+  /** Resets that happened after part of a response body was sent (a subset of faults.reset). */
+  midBodyResets: number;
 }
 
 export interface S3FaultProxy {
@@ -61,7 +63,12 @@ export async function startS3FaultProxy(opts: S3FaultProxyOptions): Promise<S3Fa
   const target = new URL(opts.target);
   const random = prng(opts.seed ?? Date.now());
   const slowMs = opts.slowMs ?? 2000;
-  const stats: S3FaultProxyStats = { requests: 0, forwarded: 0, faults: { '5xx': 0, slow: 0, reset: 0 } };
+  const stats: S3FaultProxyStats = {
+    requests: 0,
+    forwarded: 0,
+    faults: { '5xx': 0, slow: 0, reset: 0 },
+    midBodyResets: 0,
+  };
   let rate = opts.rate;
   let forced: { n: number; fault: S3Fault | undefined } = { n: 0, fault: undefined };
   const agent = new http.Agent({ keepAlive: true });
@@ -95,6 +102,7 @@ export async function startS3FaultProxy(opts: S3FaultProxyOptions): Promise<S3Fa
           return;
         }
         // Send roughly half of the first chunk, then cut the connection.
+        stats.midBodyResets++;
         up.once('data', (chunk: Buffer) => {
           res.write(chunk.subarray(0, Math.max(1, Math.floor(chunk.length / 2))), () => {
             res.socket?.destroy();
