@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Registry } from 'prom-client';
+import { createRedis, keys } from '../../src/jobs/index.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { enqueueRun } from '../../src/producer/index.js';
+import { createStorage } from '../../src/storage/index.js';
+import type { Storage } from '../../src/storage/types.js';
+import { type RunningWorker, startWorker } from '../../src/worker/index.js';
+import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
+import { countByImage, readParts, removeDir, tempDir, waitForSummary } from './helpers.js';
+
+const PREFIX = '{zreuse}';
+const FIRST_LABELS = ['a fish', 'a dog', 'a bird', 'a vehicle', 'food'];
+const NEW_LABELS = ['an animal in water', 'a musical instrument', 'a building', 'a tool', 'a plant', 'a toy'];
+
+/** Real file:// storage; counts reads of the source photos to prove the re-labeling run never fetched one. */
+function countingStorage(inner: Storage) {
+  const counter = { photoGets: 0 };
+  const photos = `file://${SAMPLE_IMAGES_DIR}/`;
+  const storage: Storage = {
+    list: (u, o) => inner.list(u, o),
+    get: (u, o) => {
+      if (u.startsWith(photos)) counter.photoGets++;
+      return inner.get(u, o);
+    },
+    head: (u) => inner.head(u),
+    put: (u, b, o) => inner.put(u, b, o),
+    delete: (u) => inner.delete(u),
+    close: () => inner.close(),
+  };
+  return { storage, counter };
+}
+
+describe('re-labeling with stored image embeddings (--store-embeddings / --reuse-embeddings)', () => {
+  let redis: RedisServerHandle;
+  let worker: RunningWorker;
+  let dir: string;
+  let out: string;
+  const registry = new Registry();
+  const metrics = createMetrics(registry);
+  const counted = countingStorage(createStorage());
+
+  const stageCount = async (stage: string) => {
+    const h = await metrics.stageDuration.get();
+    return h.values.find((v) => v.metricName?.endsWith('_count') && v.labels.stage === stage)?.value ?? 0;
+  };
+
+  const run = async (
+    runId: string,
+    labels: string[],
+    flags: { storeEmbeddings?: boolean; reuseEmbeddings?: boolean },
+  ) => {
+    const photoGets = counted.counter.photoGets;
+    const fetches = await stageCount('fetch');
+    const embeds = await stageCount('embed');
+    const t0 = performance.now();
+    const res = await enqueueRun(
+      {
+        sources: [`file://${SAMPLE_IMAGES_DIR}/`],
+        labels,
+        output: `file://${out}/`,
+        runId,
+        chunkSize: 16,
+        ...flags,
+      },
+      { redisUrl: redis.url, prefix: PREFIX, storage: counted.storage, env: {} },
+    );
+    assert.equal(res.images, 49);
+    const summary = await waitForSummary(out, runId);
+    const ms = performance.now() - t0;
+    const { lines } = readParts(out, runId);
+    return {
+      summary,
+      lines,
+      ms,
+      photoGets: counted.counter.photoGets - photoGets,
+      fetches: (await stageCount('fetch')) - fetches,
+      embeds: (await stageCount('embed')) - embeds,
+    };
+  };
+
+  before(async () => {
+    redis = await startRedisServer();
+    dir = tempDir('emb-reuse');
+    out = path.join(dir, 'out');
+    worker = startWorker({
+      env: {},
+      model: TINY_MODEL_DIR,
+      providers: ['cpu'],
+      redisUrl: redis.url,
+      queuePrefix: PREFIX,
+      concurrency: 2,
+      batchSize: 8,
+      metricsPort: 0,
+      scheduler: false,
+      queueExporter: false,
+      finalizeRetryMs: 200,
+      storage: counted.storage,
+      registry,
+      logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
+    });
+    await worker.ready;
+  });
+
+  after(async () => {
+    await worker?.close({ timeoutMs: 5_000 });
+    counted.storage.close();
+    await redis?.stop();
+    removeDir(dir);
+  });
+
+  it('stores float16 packs next to the results, then re-labels without fetching, decoding or the vision encoder', async () => {
+    const first = await run('first', FIRST_LABELS, { storeEmbeddings: true });
+    assert.equal(first.lines.length, 49);
+    assert.equal(first.summary.counts.ok, 49);
+    assert.equal(first.photoGets, 49);
+    assert.equal(first.embeds, 49);
+    const packs = readdirSync(path.join(out, 'first', 'embeddings')).sort();
+    assert.deepEqual(packs, ['part-000000.f16', 'part-000001.f16', 'part-000002.f16', 'part-000003.f16']);
+    const r = createRedis(redis.url);
+    const indexed = await r.hlen(keys(PREFIX).embeddingIndex(worker.model!.id));
+    await r.quit();
+    assert.equal(indexed, 49);
+
+    const relabel = await run('relabel', NEW_LABELS, { reuseEmbeddings: true });
+    assert.equal(relabel.lines.length, 49, 'same number of result lines');
+    const counts = countByImage(relabel.lines);
+    assert.equal(counts.size, 49);
+    for (const line of first.lines) assert.equal(counts.get(line.image), 1, line.image);
+    assert.equal(relabel.summary.counts.ok, 49);
+    assert.equal(relabel.photoGets, 0, 'no image was fetched');
+    assert.equal(relabel.fetches, 0, 'no fetch stage ran');
+    assert.equal(relabel.embeds, 0, 'no decode / vision inference ran');
+    assert.ok(
+      !existsSync(path.join(out, 'relabel', 'embeddings')),
+      'nothing stored without --store-embeddings',
+    );
+
+    // The same labels on freshly decoded images: scores agree within float16 tolerance.
+    const fresh = await run('fresh', NEW_LABELS, {});
+    assert.equal(fresh.photoGets, 49);
+    assert.equal(fresh.embeds, 49);
+    const freshBy = new Map(fresh.lines.map((l) => [l.image, l]));
+    let maxDiff = 0;
+    for (const line of relabel.lines) {
+      const ref = freshBy.get(line.image);
+      assert.ok(ref?.labels, line.image);
+      assert.equal(line.etag, ref.etag);
+      assert.equal(line.labels.length, NEW_LABELS.length);
+      const refScores = new Map<string, number>(
+        ref.labels.map((l: { label: string; score: number }) => [l.label, l.score]),
+      );
+      for (const { label, score } of line.labels) {
+        const diff = Math.abs(score - (refScores.get(label) as number));
+        maxDiff = Math.max(maxDiff, diff);
+      }
+    }
+    assert.ok(maxDiff < 1e-3, `scores from stored float16 embeddings differ by at most ${maxDiff}`);
+    process.stderr.write(
+      `# first pass ${first.ms.toFixed(0)} ms, re-labeling ${relabel.ms.toFixed(0)} ms, fresh ${fresh.ms.toFixed(0)} ms; max score diff ${maxDiff.toExponential(2)}\n`,
+    );
+  });
+});
