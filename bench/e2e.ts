@@ -25,6 +25,7 @@ import {
   stopWorkers,
   type WorkerProcess,
   type WorkerSettings,
+  workersCpuMs,
 } from './support/worker-process.js';
 
 const SCENARIOS = ['peer', 'baseline', 'scaling', 'batch', 'maxwait', 'chunk', 'labels', 'soak'] as const;
@@ -154,13 +155,23 @@ interface ScenarioResult {
   chunkSize?: number;
   labels: number;
   run?: RunMeasure;
+  /** CPU ms the worker processes spent per image during the run (Redis, S3 and the producer excluded). */
+  workerCpuMsPerImage?: number;
   error?: string;
 }
 const scenarios: ScenarioResult[] = [];
 let soak:
-  | { run?: RunMeasure; rss?: RssVerdict; rssSamples?: Array<[number, number]>; error?: string }
+  | {
+      run?: RunMeasure;
+      workerCpuMsPerImage?: number;
+      rss?: RssVerdict;
+      rssSamples?: Array<[number, number]>;
+      error?: string;
+    }
   | undefined;
-let relabel: { first?: RunMeasure; reuse?: RunMeasure; speedup?: number; error?: string } | undefined;
+let relabel:
+  | { first?: RunMeasure; reuse?: RunMeasure; speedup?: number; workerCpuMsPerImage?: number; error?: string }
+  | undefined;
 
 let services: BenchServices | undefined;
 let bucket: BenchBucket | undefined;
@@ -210,6 +221,7 @@ async function group(
         labels: r.labels.length,
       };
       if (r.chunkSize !== undefined) result.chunkSize = r.chunkSize;
+      const cpu0 = workersCpuMs(live);
       try {
         result.run = await runEnqueue(
           {
@@ -223,8 +235,9 @@ async function group(
           services!.env,
           bucket!,
         );
+        result.workerCpuMsPerImage = (workersCpuMs(live) - cpu0) / r.images;
         log(
-          `  ${r.name}: ${round(result.run.imagesPerSecond, 2)} img/s, exactly once: ${result.run.exactlyOnce}`,
+          `  ${r.name}: ${round(result.run.imagesPerSecond, 2)} img/s, ${round(result.workerCpuMsPerImage, 1)} worker CPU ms/img, exactly once: ${result.run.exactlyOnce}`,
         );
       } catch (err) {
         result.error = (err as Error).message;
@@ -317,6 +330,7 @@ try {
       live = await startWorkers(1, { model: modelDir }, services.env);
       const worker = live[0]!;
       const sampler = startRssSampler(() => worker.rssBytes());
+      let cpu0 = workersCpuMs(live);
       try {
         soak.run = await runEnqueue(
           {
@@ -335,8 +349,10 @@ try {
         soak.rss = judgeRss(samples);
         soak.rssSamples = thin(samples);
       }
+      soak.workerCpuMsPerImage = (workersCpuMs(live) - cpu0) / soakImages;
       log(`soak: ${round(soak.run.imagesPerSecond, 2)} img/s, RSS ${JSON.stringify(soak.rss)}`);
       relabel.first = soak.run;
+      cpu0 = workersCpuMs(live);
       relabel.reuse = await runEnqueue(
         {
           runId: runId('relabel'),
@@ -349,6 +365,7 @@ try {
         services.env,
         bucket,
       );
+      relabel.workerCpuMsPerImage = (workersCpuMs(live) - cpu0) / soakImages;
       relabel.speedup = relabel.first.wallMs / relabel.reuse.wallMs;
       log(`re-labeling: ${round(relabel.speedup, 1)}× faster than the first pass`);
     } catch (err) {
@@ -410,19 +427,34 @@ const result = {
 };
 
 const pct = (x: number) => `${round((x / bound.imagesPerSecond) * 100, 1)} %`;
+const peerCpu = peer && 'cpuMsPerImage' in peer ? peer.cpuMsPerImage : undefined;
+const exactly = (r: RunMeasure) =>
+  r.exactlyOnce ? `yes (${r.images})` : `NO ${r.distinctImages}/${r.images} in ${r.resultLines} lines`;
 const rows: Array<Array<string | number>> = [
-  ['decode alone', '', '', '', bound.decodeImagesPerSecond, '', ''],
-  [`vision alone (batch ${bound.bestBatchSize})`, '', '', '', bound.visionImagesPerSecond, '', ''],
-  ['CPU bound 1/(t_dec+t_inf)', '', '', '', bound.imagesPerSecond, '100 %', ''],
-  ['transformers.js (1 process)', '', '', '', peerIps ?? Number.NaN, peerIps ? pct(peerIps) : 'n/a', ''],
+  ['decode alone', '', '', '', '', bound.decodeImagesPerSecond, '', '', ''],
+  [`vision alone (batch ${bound.bestBatchSize})`, '', '', '', '', bound.visionImagesPerSecond, '', '', ''],
+  ['CPU bound 1/(t_dec+t_inf)', '', '', '', '', bound.imagesPerSecond, '100 %', bound.cpuMsPerImage, ''],
+  [
+    'transformers.js (1 process)',
+    '',
+    '',
+    '',
+    10,
+    peerIps ?? Number.NaN,
+    peerIps ? pct(peerIps) : 'n/a',
+    peerCpu ?? '',
+    '',
+  ],
   ...scenarios.map((s) => [
     s.name,
     s.workers,
     s.worker.batchSize ?? 'def',
     s.chunkSize ?? 'def',
+    s.labels,
     s.run?.imagesPerSecond ?? Number.NaN,
     s.run ? pct(s.run.imagesPerSecond) : 'FAILED',
-    s.run ? (s.run.exactlyOnce ? `yes (${s.run.images})` : `NO ${s.run.distinctImages}/${s.run.images}`) : '',
+    s.workerCpuMsPerImage ?? '',
+    s.run ? exactly(s.run) : '',
   ]),
 ];
 if (soak?.run) {
@@ -431,9 +463,11 @@ if (soak?.run) {
     1,
     'def',
     'def',
+    10,
     soak.run.imagesPerSecond,
     pct(soak.run.imagesPerSecond),
-    soak.run.exactlyOnce ? `yes (${soak.run.images})` : 'NO',
+    soak.workerCpuMsPerImage ?? '',
+    exactly(soak.run),
   ]);
 }
 if (relabel?.reuse) {
@@ -442,16 +476,18 @@ if (relabel?.reuse) {
     1,
     'def',
     'def',
+    12,
     relabel.reuse.imagesPerSecond,
     `${round(relabel.speedup ?? 0, 1)}× first`,
-    relabel.reuse.exactlyOnce ? `yes (${relabel.reuse.images})` : 'NO',
+    relabel.workerCpuMsPerImage ?? '',
+    exactly(relabel.reuse),
   ]);
 }
 const verdict = (v: boolean | null) => (v === null ? 'not measured' : v ? 'MET' : 'MISSED');
 process.stdout.write(
   `\nzeroshot end-to-end bench — ${spec.id} on ${provider}, ${machineBefore.cpuModel} × ${cores}, Node ${machineBefore.node}, ORT ${machineBefore.onnxruntimeNode}\n` +
     `load average at start ${machineBefore.loadAverage.join(' ')}, at end ${result.machine.loadAverageAfter.join(' ')} (shared machine: expect noise)\n\n` +
-    `${formatTable(['run', 'workers', 'batch', 'chunk', 'img/s', 'vs bound', 'exactly once'], rows)}\n\n` +
+    `${formatTable(['run', 'workers', 'batch', 'chunk', 'labels', 'img/s', 'vs bound', 'CPU ms/img', 'exactly once'], rows)}\n\n` +
     `targets: e2e ≥ 90 % of bound: ${verdict(result.targets.e2eAtLeast90PercentOfBound)}` +
     `; above transformers.js: ${verdict(result.targets.e2eAbovePeer)}` +
     `; re-labeling ≥ 50×: ${verdict(result.targets.relabelAtLeast50x)}` +

@@ -81,6 +81,18 @@ export class WorkerProcess {
     }
   }
 
+  /** user + system CPU ms of the process so far (Linux /proc; clock ticks of 10 ms). */
+  cpuMs(): number | undefined {
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      // fields after the ")" that ends the command name: state is field 3, utime 14, stime 15
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return undefined;
+    }
+  }
+
   async stop(timeoutMs = 30_000): Promise<void> {
     if (this.exited) return;
     const done = new Promise<void>((r) => this.child.once('exit', () => r()));
@@ -101,6 +113,11 @@ export async function startWorkers(n: number, settings: WorkerSettings, env: Nod
     throw err;
   }
   return workers;
+}
+
+/** Summed CPU ms of the workers (those that are gone count 0). */
+export function workersCpuMs(workers: WorkerProcess[]): number {
+  return workers.reduce((sum, w) => sum + (w.cpuMs() ?? 0), 0);
 }
 
 export async function stopWorkers(workers: WorkerProcess[]): Promise<void> {
