@@ -3,6 +3,7 @@ import { metrics } from '../observability/metrics.js';
 import { storageConfigFromEnv, validateStorageConfig } from './config.js';
 import { FileBackend } from './file-backend.js';
 import { S3Backend } from './s3-backend.js';
+import { StorageError } from './storage-error.js';
 import type { ListOptions, ObjectInfo, RetryInfo, Storage, StorageConfig } from './types.js';
 import { parseUri } from './uri.js';
 
@@ -38,7 +39,8 @@ export function createStorage(config: StorageConfig = storageConfigFromEnv()): S
   const backend = (uri: string): FileBackend | S3Backend => {
     const { scheme } = parseUri(uri);
     if (scheme === 'file') return file;
-    if (closed) throw new Error('storage is closed');
+    if (closed)
+      throw new StorageError('STORAGE_FAILED', `cannot use ${uri}: this storage was closed`, { uri });
     s3 ??= new S3Backend(config, onRetry);
     return s3;
   };

@@ -5,8 +5,9 @@ import type { StorageConfig } from './types.js';
 export const DEFAULT_REGION = 'us-east-1';
 
 /**
- * The SDK prints a NodeVersionSupportWarning on Node < 22 once per process. It is documented to be
- * silenced with this variable; we set it only when the user has not chosen either way.
+ * The SDK prints a NodeVersionSupportWarning on Node < 22 once per process, unless this variable is
+ * "true" (the SDK's own switch, read by @aws-sdk/core emitWarningIfUnsupportedVersion). We set it only
+ * when the user has not chosen either way.
  */
 function silenceNodeVersionWarning(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
