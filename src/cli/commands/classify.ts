@@ -1,4 +1,221 @@
-import type { Command } from 'commander';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { createClassifier } from '../../core/classifier.js';
+import { UsageError } from '../../core/errors/index.js';
+import { MODEL_DTYPES } from '../../core/model/index.js';
+import { validateLabels } from '../../core/scoring/index.js';
+import type { ExecutionProvider, ImageResult, ModelDtype, ScoreMode } from '../../core/types.js';
+import { action, EXIT } from '../exit.js';
 
-// Placeholder: replaced by the module that implements the 'classify' commands.
-export function register(_program: Command): void {}
+interface ClassifyFlags {
+  labels?: string[];
+  labelsFile?: string;
+  template?: string[];
+  ensemble?: string;
+  topK: number;
+  mode?: ScoreMode;
+  threshold?: number;
+  model?: string;
+  provider?: ExecutionProvider;
+  dtype?: ModelDtype;
+  batchSize?: number;
+  fastResize?: boolean;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function probability(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1))
+    throw new InvalidArgumentError('expected a number from 0 to 1');
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('classify')
+    .description(
+      'Classify local images (files, directories of images, http(s) URLs) against free-form labels',
+    )
+    .argument('<image...>', 'image files, directories (their images, not recursive) or http(s) URLs')
+    .option('--labels <list>', 'comma-separated labels, e.g. "cat,dog" (repeatable)', collect)
+    .option('--labels-file <file>', 'one label per line (blank lines and # comments ignored)')
+    .option('--template <text>', 'hypothesis template with {} for the label (repeatable: averaged)', collect)
+    .option('--ensemble <name>', "template preset: imagenet80 (the CLIP paper's 80 ImageNet prompts)")
+    .option('--top-k <n>', 'labels shown per image', positiveInt, 5)
+    .addOption(
+      new Option('--mode <mode>', 'softmax (CLIP default), sigmoid (SigLIP default) or multilabel').choices([
+        'softmax',
+        'sigmoid',
+        'multilabel',
+      ]),
+    )
+    .option('--threshold <x>', 'multilabel: keep labels scoring at least x (default 0.5)', probability)
+    .option('--model <dir>', 'model directory (default: ZEROSHOT_MODEL, then the model cache)')
+    .addOption(
+      new Option('--provider <provider>', 'execution provider (default: cuda, else cpu)').choices([
+        'cpu',
+        'cuda',
+      ]),
+    )
+    .addOption(new Option('--dtype <dtype>', 'weight variant (default fp32)').choices(MODEL_DTYPES))
+    .option('--batch-size <n>', 'images per inference batch (default 16)', positiveInt)
+    .option(
+      '--fast-resize',
+      'JPEG shrink-on-load: faster, slightly less faithful to the reference preprocessing',
+    )
+    .option('--json', 'print one JSON array of {image, labels} / {image, error}')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 all images classified, 1 some images failed (the rest are still printed),\n' +
+        '2 usage error (no labels, duplicate labels, bad option), 3 the model could not be loaded.',
+    )
+    .action(action(async (images: string[], flags: ClassifyFlags) => run(images, flags)));
+}
+
+async function run(args: string[], flags: ClassifyFlags): Promise<number> {
+  const labels = await readLabelArgs(flags.labels, flags.labelsFile);
+  const images = await expandImageArgs(args);
+  const warn = (msg: string) => process.stderr.write(`zeroshot: warning: ${msg}\n`);
+  const classifier = await createClassifier({
+    model: flags.model,
+    providers: flags.provider ? [flags.provider] : undefined,
+    dtype: flags.dtype,
+    batchSize: flags.batchSize,
+    resize: flags.fastResize ? 'fast' : 'exact',
+    onWarning: warn,
+  });
+  let results: ImageResult[];
+  try {
+    results = await classifier.classify(images, labels, {
+      templates: flags.template,
+      ensemble: flags.ensemble,
+      topK: flags.topK,
+      mode: flags.mode,
+      threshold: flags.threshold,
+    });
+  } finally {
+    await classifier.close();
+  }
+  const failed = results.filter((r) => 'error' in r).length;
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  } else {
+    process.stdout.write(formatResultsTable(results));
+    process.stderr.write(
+      `${results.length} image${results.length === 1 ? '' : 's'}, ${failed} failed · model ${classifier.info.id} on ${classifier.info.provider}\n`,
+    );
+  }
+  return failed > 0 ? EXIT.someFailed : EXIT.ok;
+}
+
+/** `--labels a,b` (repeatable) plus `--labels-file F` (one per line, blank lines and `#` comments skipped). */
+export async function readLabelArgs(lists: string[] = [], file?: string): Promise<string[]> {
+  const labels = lists.flatMap((l) => l.split(','));
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new UsageError('INVALID_OPTION', `cannot read --labels-file ${file}: ${(err as Error).message}`);
+    }
+    for (const line of text.split(/\r?\n/)) {
+      const t = line.trim();
+      if (t !== '' && !t.startsWith('#')) labels.push(t);
+    }
+  }
+  if (labels.length === 0 || labels.every((l) => l.trim() === '')) {
+    throw new UsageError('INVALID_LABELS', 'no labels given: use --labels "cat,dog" or --labels-file FILE');
+  }
+  return validateLabels(labels);
+}
+
+/** File extensions picked up when a directory is given (case-insensitive). */
+export const IMAGE_EXTENSIONS = new Set([
+  '.jpg',
+  '.jpeg',
+  '.png',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.avif',
+  '.heic',
+  '.heif',
+  '.jp2',
+]);
+
+/**
+ * Image arguments as the classifier takes them: a directory becomes the image files directly inside it
+ * (sorted, not recursive); files, URLs and missing paths pass through (a missing file is reported per image).
+ */
+export async function expandImageArgs(args: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const arg of args) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) {
+      out.push(arg);
+      continue;
+    }
+    const isDir = await stat(arg).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isDir) {
+      out.push(arg);
+      continue;
+    }
+    const entries = await readdir(arg, { withFileTypes: true });
+    const files = entries
+      .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase()))
+      .map((e) => path.join(arg, e.name))
+      .sort();
+    if (files.length === 0) {
+      throw new UsageError(
+        'INVALID_OPTION',
+        `directory ${arg} has no image files (${[...IMAGE_EXTENSIONS].join(' ')})`,
+      );
+    }
+    out.push(...files);
+  }
+  return out;
+}
+
+const MAX_IMAGE_WIDTH = 48;
+
+function fit(text: string, width: number): string {
+  return text.length <= width ? text.padEnd(width) : `…${text.slice(text.length - width + 1)}`;
+}
+
+/** A readable table: one row per label (best first), the image named on its first row; errors inline. */
+export function formatResultsTable(results: ImageResult[]): string {
+  const imageWidth = Math.min(MAX_IMAGE_WIDTH, Math.max(5, ...results.map((r) => r.image.length)));
+  const labelWidth = Math.min(
+    40,
+    Math.max(5, ...results.flatMap((r) => ('labels' in r ? r.labels.map((l) => l.label.length) : []))),
+  );
+  const lines = [`${'IMAGE'.padEnd(imageWidth)}  ${'LABEL'.padEnd(labelWidth)}  SCORE`];
+  for (const r of results) {
+    const name = fit(r.image, imageWidth);
+    if ('error' in r) {
+      lines.push(`${name}  ERROR ${r.error.code}: ${r.error.message}`);
+      continue;
+    }
+    if (r.labels.length === 0) {
+      lines.push(`${name}  (no label above the threshold)`);
+      continue;
+    }
+    r.labels.forEach((l, i) => {
+      const first = i === 0 ? name : ' '.repeat(imageWidth);
+      lines.push(`${first}  ${fit(l.label, labelWidth)}  ${l.score.toFixed(4)}`);
+    });
+  }
+  return `${lines.join('\n')}\n`;
+}
