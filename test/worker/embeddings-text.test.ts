@@ -2,10 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { TextEncoder } from '../../src/core/encoders/index.js';
-import { loadModelSpec } from '../../src/core/model/load-model-spec.js';
-import { LabelEmbedder } from '../../src/core/scoring/label-embedder.js';
-import { resolveTemplates } from '../../src/core/scoring/templates.js';
+import { type Classifier, createClassifier } from '../../src/core/classifier.js';
 import type { TemplateOptions } from '../../src/core/types.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { SharedTextEmbeddings } from '../../src/worker/embeddings/index.js';
@@ -22,12 +19,8 @@ interface CountingEncoder {
 
 let redisServer: RedisServerHandle;
 let redis: Redis;
-/** The engine's label embedding (what `engine.embedTexts` does): the real tiny text encoder, templates, ensemble mean. */
-let engine: {
-  info: { id: string; projectionDim: number };
-  embedTexts(labels: string[], opts: TemplateOptions): Promise<Float32Array[]>;
-  close(): Promise<void>;
-};
+/** The real engine on the tiny model: `engine.embedTexts` is exactly what the worker passes in. */
+let engine: Classifier;
 
 function countingEncoder(): CountingEncoder {
   const calls: string[][] = [];
@@ -64,14 +57,7 @@ function worker(
 before(async () => {
   redisServer = await startRedisServer();
   redis = new Redis(redisServer.url);
-  const spec = await loadModelSpec(TINY_MODEL_DIR);
-  const text = await TextEncoder.create(spec, { providers: ['cpu'], intraOpThreads: 1 });
-  const labels = new LabelEmbedder(text, { modelId: spec.id, cacheSize: 1 });
-  engine = {
-    info: { id: spec.id, projectionDim: text.dim },
-    embedTexts: (ls, opts) => labels.embedLabels(ls, resolveTemplates(opts)),
-    close: () => text.dispose(),
-  };
+  engine = await createClassifier({ model: TINY_MODEL_DIR, providers: ['cpu'], intraOpThreads: 1 });
 });
 
 after(async () => {
@@ -160,6 +146,41 @@ describe('text embeddings shared through Redis', () => {
         assert.deepEqual([...v], [...(head[i] as Float32Array)]);
       });
     }
+  });
+
+  test('a slow holder keeps its lock alive: the other worker waits instead of encoding too', async () => {
+    const labels = ['slow label 1', 'slow label 2', 'slow label 3'];
+    const slow = countingEncoder();
+    const slowEmbed = slow.embedTexts;
+    slow.embedTexts = async (ls, opts) => {
+      await new Promise((r) => setTimeout(r, 900)); // 3× the lock TTL below
+      return slowEmbed(ls, opts);
+    };
+    const other = countingEncoder();
+    const holder = worker(slow, { lockWaitMs: 300 }).texts.getLabelEmbeddings(labels);
+    await new Promise((r) => setTimeout(r, 50));
+    const waiter = await worker(other, { lockWaitMs: 300 }).texts.getLabelEmbeddings(labels);
+    await holder;
+    assert.equal(slow.calls.length, 1);
+    assert.equal(other.calls.length, 0, 'the waiter got the holder’s results from Redis');
+    assert.equal(waiter.length, 3);
+  });
+
+  test('prompt ensembles: keys use the resolved templates, batches are sized by prompts', async () => {
+    const enc = countingEncoder();
+    const labels = Array.from({ length: 30 }, (_, i) => `ensemble label ${i}`);
+    const out = await worker(enc).texts.getLabelEmbeddings(labels, { ensemble: 'imagenet80' });
+    assert.deepEqual(
+      enc.calls.map((c) => c.length),
+      [12, 12, 6],
+      '80 templates: 12 labels (960 prompts) per encoder call',
+    );
+    const fresh = await engine.embedTexts(labels.slice(0, 2), { ensemble: 'imagenet80' });
+    assert.deepEqual([...(out[1] as Float32Array)], [...(fresh[1] as Float32Array)]);
+    const again = countingEncoder();
+    await worker(again).texts.getLabelEmbeddings(labels.slice(0, 3), { ensemble: 'imagenet80' });
+    assert.equal(again.calls.length, 0);
+    await assert.rejects(worker(again).texts.getLabelEmbeddings(['x'], { ensemble: 'nope' }), /nope/);
   });
 
   test('concurrent calls in one process share in-flight work', async () => {
