@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors/usage-error.js';
+import { redactUrl } from '../observability/logger.js';
 import type { StorageConfig } from './types.js';
 
 export const STORAGE_DEFAULTS = {
@@ -22,6 +23,7 @@ export const STORAGE_ENV_VARS = {
   AWS_DEFAULT_REGION: 'region when AWS_REGION is unset',
   ZEROSHOT_S3_MAX_ATTEMPTS: `attempts per request on transient errors (default ${STORAGE_DEFAULTS.maxAttempts})`,
   ZEROSHOT_S3_TIMEOUT_MS: `per-request timeout in ms (default ${STORAGE_DEFAULTS.requestTimeoutMs})`,
+  ZEROSHOT_S3_LIST_API: 'v2 (ListObjectsV2, default) or v1 (ListObjects) for stores with broken V2 paging',
 } as const;
 
 function envBool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
@@ -68,6 +70,14 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Stor
   if (attempts !== undefined) config.maxAttempts = attempts;
   const timeout = envInt(env, 'ZEROSHOT_S3_TIMEOUT_MS', 100, 3_600_000);
   if (timeout !== undefined) config.requestTimeoutMs = timeout;
+  const listApi = env.ZEROSHOT_S3_LIST_API?.trim().toLowerCase();
+  if (listApi === 'v1' || listApi === 'v2') config.listApi = listApi;
+  else if (listApi) {
+    throw new UsageError(
+      'INVALID_OPTION',
+      `ZEROSHOT_S3_LIST_API must be v1 or v2 (got ${JSON.stringify(env.ZEROSHOT_S3_LIST_API)})`,
+    );
+  }
   return config;
 }
 
@@ -91,7 +101,8 @@ export function validateStorageConfig(config: StorageConfig): void {
       const u = new URL(config.endpoint);
       ok = u.protocol === 'http:' || u.protocol === 'https:';
     } catch {}
-    if (!ok) bad('endpoint', 'an http:// or https:// URL', config.endpoint);
+    // Never echo a password embedded in the URL.
+    if (!ok) bad('endpoint', 'an http:// or https:// URL', redactUrl(String(config.endpoint)));
   }
   if (
     config.region !== undefined &&
@@ -108,6 +119,9 @@ export function validateStorageConfig(config: StorageConfig): void {
   int('retryBaseDelayMs', 0, 60_000);
   int('retryMaxDelayMs', 0, 600_000);
   int('listPageSize', 1, 1000);
+  if (config.listApi !== undefined && config.listApi !== 'v1' && config.listApi !== 'v2') {
+    bad('listApi', "'v1' or 'v2'", config.listApi);
+  }
   const c = config.credentials;
   if (c !== undefined && (typeof c?.accessKeyId !== 'string' || typeof c?.secretAccessKey !== 'string')) {
     // Never echo credential values.

@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
 import {
+  type _Object,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsCommand,
   ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -67,6 +68,7 @@ export class S3Backend {
   private readonly client: S3Client;
   private readonly policy: RetryPolicy;
   private readonly pageSize: number;
+  private readonly listApi: 'v1' | 'v2';
   private readonly secrets: string[];
 
   constructor(config: StorageConfig, onRetry: RetryPolicy['onRetry']) {
@@ -78,6 +80,7 @@ export class S3Backend {
       onRetry,
     };
     this.pageSize = config.listPageSize ?? STORAGE_DEFAULTS.listPageSize;
+    this.listApi = config.listApi ?? 'v2';
     this.secrets = [config.credentials?.secretAccessKey, config.credentials?.sessionToken].filter(
       (s): s is string => typeof s === 'string',
     );
@@ -87,26 +90,19 @@ export class S3Backend {
     return withRetry(op, uri, this.policy, signal, (err) => mapS3Error(err, op, uri, this.secrets), fn);
   }
 
-  /** ListObjectsV2 page by page (continuation tokens); each page is one retried request. */
+  /**
+   * Page by page, one retried request per page: ListObjectsV2 with continuation tokens, or (listApi
+   * 'v1') ListObjects with Marker = the last key of the previous page, for S3-compatible stores whose V2
+   * paging is broken.
+   */
   async *list(prefixUri: string, opts: ListOptions = {}): AsyncGenerator<ObjectInfo> {
     const { bucket, key: prefix } = s3Parts(prefixUri);
-    const startAfter = opts.startAfter === undefined ? undefined : s3Parts(opts.startAfter).key;
+    let after = opts.startAfter === undefined ? undefined : s3Parts(opts.startAfter).key;
     let token: string | undefined;
-    do {
-      const continuation = token;
-      const page: ListObjectsV2CommandOutput = await this.run('list', prefixUri, opts.signal, () =>
-        this.client.send(
-          new ListObjectsV2Command({
-            Bucket: bucket,
-            Prefix: prefix,
-            MaxKeys: this.pageSize,
-            ...(continuation ? { ContinuationToken: continuation } : {}),
-            ...(startAfter && !continuation ? { StartAfter: startAfter } : {}),
-          }),
-          { abortSignal: opts.signal },
-        ),
-      );
-      for (const obj of page.Contents ?? []) {
+    for (;;) {
+      const page = await this.listPage(prefixUri, bucket, prefix, token, after, opts.signal);
+      const contents = page.Contents ?? [];
+      for (const obj of contents) {
         // "folder" marker objects (keys ending in /) are not objects of interest.
         if (!obj.Key || obj.Key.endsWith('/')) continue;
         yield {
@@ -116,17 +112,49 @@ export class S3Backend {
           ...(obj.LastModified ? { lastModified: obj.LastModified } : {}),
         };
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      if (page.IsTruncated && !token) {
-        throw new StorageError(
-          'STORAGE_FAILED',
-          `S3 list ${prefixUri}: truncated page without a continuation token`,
-          {
-            uri: prefixUri,
-          },
-        );
+      if (!page.IsTruncated) return;
+      if (this.listApi === 'v2') {
+        token = page.NextContinuationToken;
+        if (!token) throw this.stuck(prefixUri, 'truncated page without a continuation token');
+      } else {
+        const last = contents.at(-1)?.Key;
+        if (!last || (after !== undefined && last <= after))
+          throw this.stuck(prefixUri, 'truncated page that does not advance');
+        after = last;
       }
-    } while (token);
+    }
+  }
+
+  private stuck(prefixUri: string, why: string): StorageError {
+    return new StorageError('STORAGE_FAILED', `S3 list ${prefixUri}: ${why}`, { uri: prefixUri });
+  }
+
+  private listPage(
+    prefixUri: string,
+    bucket: string,
+    prefix: string,
+    token: string | undefined,
+    after: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ Contents?: _Object[]; IsTruncated?: boolean; NextContinuationToken?: string }> {
+    return this.run('list', prefixUri, signal, () => {
+      if (this.listApi === 'v1') {
+        const input = {
+          Bucket: bucket,
+          Prefix: prefix,
+          MaxKeys: this.pageSize,
+          ...(after ? { Marker: after } : {}),
+        };
+        return this.client.send(new ListObjectsCommand(input), { abortSignal: signal });
+      }
+      const input = {
+        Bucket: bucket,
+        Prefix: prefix,
+        MaxKeys: this.pageSize,
+        ...(token ? { ContinuationToken: token } : after ? { StartAfter: after } : {}),
+      };
+      return this.client.send(new ListObjectsV2Command(input), { abortSignal: signal });
+    });
   }
 
   async get(uri: string, opts: GetOptions = {}): Promise<{ body: Buffer; etag?: string }> {

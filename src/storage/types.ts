@@ -67,8 +67,13 @@ export interface StorageConfig {
   retryBaseDelayMs?: number;
   /** Default 5000. */
   retryMaxDelayMs?: number;
-  /** Keys per ListObjectsV2 page (1-1000). Default 1000. */
+  /** Keys per listing page (1-1000). Default 1000. */
   listPageSize?: number;
+  /**
+   * Listing API: 'v2' (ListObjectsV2, default) or 'v1' (ListObjects with markers) for S3-compatible stores
+   * whose V2 paging is broken. Env: `ZEROSHOT_S3_LIST_API`.
+   */
+  listApi?: 'v1' | 'v2';
   /** Called before each retry (after the metric zeroshot_retries_total{kind="storage"} is incremented). */
   onRetry?: (info: RetryInfo) => void;
 }

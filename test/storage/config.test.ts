@@ -41,6 +41,7 @@ describe('storageConfigFromEnv', () => {
       'us-west-2',
     );
     assert.equal(storageConfigFromEnv({ ZEROSHOT_S3_FORCE_PATH_STYLE: 'true' }).forcePathStyle, true);
+    assert.equal(storageConfigFromEnv({ ZEROSHOT_S3_LIST_API: 'V1' }).listApi, 'v1');
   });
 
   it('rejects bad values naming the variable and the allowed values', () => {
@@ -48,6 +49,10 @@ describe('storageConfigFromEnv', () => {
       () => storageConfigFromEnv({ ZEROSHOT_S3_FORCE_PATH_STYLE: 'maybe' }),
       (e: unknown) =>
         e instanceof UsageError && /ZEROSHOT_S3_FORCE_PATH_STYLE must be one of 1, 0/.test(e.message),
+    );
+    assert.throws(
+      () => storageConfigFromEnv({ ZEROSHOT_S3_LIST_API: 'v3' }),
+      /ZEROSHOT_S3_LIST_API must be v1 or v2/,
     );
     assert.throws(
       () => storageConfigFromEnv({ ZEROSHOT_S3_MAX_ATTEMPTS: '0' }),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createStorage, type ObjectInfo, type Storage, StorageError } from '../../src/storage/index.js';
-import type { S3ServerHandle } from '../support/s3-server.js';
+import { type S3ServerHandle, startS3Server } from '../support/s3-server.js';
 import { startS3ServerProcess } from './s3rver-process.js';
 
 const BUCKET = 'zeroshot-s3-test';
@@ -116,6 +116,50 @@ describe('s3:// backend against s3rver', () => {
     }
     // Default page size (1000): two pages.
     assert.equal((await collect(storage.list(`s3://${BUCKET}/many/`))).length, 1050);
+  });
+
+  it("listApi 'v1' pages with markers, also on an in-process s3rver without the OpenSSL legacy provider", async () => {
+    const local = await startS3Server(['zeroshot-v1-test']);
+    const v1 = createStorage({
+      endpoint: local.endpoint,
+      credentials: local.credentials,
+      listPageSize: 40,
+      listApi: 'v1',
+    });
+    try {
+      const keys = Array.from({ length: 130 }, (_, i) => `v1/${String(i).padStart(4, '0')}.jpg`);
+      await inParallel(keys, 8, (k) => v1.put(`s3://zeroshot-v1-test/${k}`, k));
+      const listed = await collect(v1.list('s3://zeroshot-v1-test/v1/'));
+      assert.deepEqual(
+        listed.map((o) => o.uri),
+        keys.map((k) => `s3://zeroshot-v1-test/${k}`),
+      );
+      assert.equal(listed[0]?.etag, (await v1.get(listed[0]!.uri)).etag);
+      const resumed = await collect(
+        v1.list('s3://zeroshot-v1-test/v1/', { startAfter: 's3://zeroshot-v1-test/v1/0099.jpg' }),
+      );
+      assert.equal(resumed.length, 30);
+    } finally {
+      v1.close();
+      await local.stop();
+    }
+  });
+
+  it('unicode and awkward keys round-trip through put, list and get', async () => {
+    const keys = ['odd/ünï cødé/ü.jpg', 'odd/a+b=c&d.jpg', 'odd/100%.jpg', 'odd/日本語.png', 'odd/q?x#y.jpg'];
+    for (const k of keys) await storage.put(`s3://${BUCKET}/${k}`, k);
+    const listed = await collect(storage.list(`s3://${BUCKET}/odd/`));
+    assert.deepEqual(new Set(listed.map((o) => o.uri)), new Set(keys.map((k) => `s3://${BUCKET}/${k}`)));
+    for (const o of listed)
+      assert.equal((await storage.get(o.uri)).body.toString(), o.uri.slice(`s3://${BUCKET}/`.length));
+  });
+
+  it('an aborted signal stops a listing', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(collect(storage.list(`s3://${BUCKET}/many/`, { signal: ac.signal })), {
+      name: 'AbortError',
+    });
   });
 
   it('streams the listing: the consumer can stop after the first page', async () => {
