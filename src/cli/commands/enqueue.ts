@@ -1,4 +1,271 @@
-import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { UsageError } from '../../core/errors/index.js';
+import { validateLabels } from '../../core/scoring/labels.js';
+import {
+  DEFAULT_EXTENSIONS,
+  ENQUEUE_DEFAULTS,
+  type EnqueueOptions,
+  enqueueRun,
+  type RunStatus,
+  waitForRun,
+} from '../../producer/index.js';
+import { action, EXIT } from '../exit.js';
+import { formatSeconds, formatStatus, positiveInt, quietLogs } from './runs.js';
 
-// Placeholder: replaced by the module that implements the 'enqueue' commands.
-export function register(_program: Command): void {}
+/** Flags shared by `zeroshot enqueue` and `zeroshot schedule add`. */
+export interface EnqueueFlags {
+  manifest?: string;
+  labels?: string[];
+  labelsFile?: string;
+  template?: string[];
+  ensemble?: string;
+  topK?: number;
+  mode?: 'softmax' | 'sigmoid' | 'multilabel';
+  threshold?: number;
+  output?: string;
+  chunkSize?: number;
+  priority?: number;
+  attempts?: number;
+  ext?: string;
+  include?: string[];
+  exclude?: string[];
+  maxImages?: number;
+  storeEmbeddings?: boolean;
+  reuseEmbeddings?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function probability(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1))
+    throw new InvalidArgumentError('expected a number from 0 to 1');
+  return n;
+}
+
+/**
+ * A command-line location as a storage URI: URIs pass through untouched; a local path becomes
+ * `file:///abs/path` (taken literally, no percent-encoding), with a trailing `/` when it is a directory.
+ */
+export function toUri(arg: string): string {
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(arg)) return arg;
+  const abs = path.resolve(arg);
+  const dir = arg.endsWith('/') || arg.endsWith(path.sep) || (existsSync(abs) && statSync(abs).isDirectory());
+  return `file://${abs}${dir && abs !== '/' ? '/' : ''}`;
+}
+
+/** `--labels a,b` (repeatable) plus `--labels-file F` (one per line, blank lines and `#` comments skipped). */
+export async function readLabels(lists: string[] = [], file?: string): Promise<string[]> {
+  const labels = lists.flatMap((l) => l.split(','));
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new UsageError('INVALID_OPTION', `cannot read --labels-file ${file}: ${(err as Error).message}`);
+    }
+    for (const line of text.split(/\r?\n/)) {
+      const t = line.trim();
+      if (t !== '' && !t.startsWith('#')) labels.push(t);
+    }
+  }
+  if (labels.length === 0) {
+    throw new UsageError('INVALID_LABELS', 'no labels given: use --labels "cat,dog" or --labels-file FILE');
+  }
+  return validateLabels(labels);
+}
+
+/** Adds the options that describe what to enqueue and how to score it. */
+export function addEnqueueOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--manifest <uri>',
+      'file of image URIs: JSONL ({"uri": ...}), CSV with a uri column, or one per line (local or s3://)',
+    )
+    .option('--labels <list>', 'comma-separated labels, e.g. "cat,dog" (repeatable)', collect)
+    .option('--labels-file <file>', 'one label per line (blank lines and # comments ignored)')
+    .option('--template <text>', 'hypothesis template with {} for the label (repeatable: averaged)', collect)
+    .option('--ensemble <name>', "template preset: imagenet80 (the CLIP paper's 80 ImageNet prompts)")
+    .option('--top-k <n>', 'labels kept per image', positiveInt)
+    .addOption(
+      new Option('--mode <mode>', 'softmax (CLIP default), sigmoid (SigLIP) or multilabel').choices([
+        'softmax',
+        'sigmoid',
+        'multilabel',
+      ]),
+    )
+    .option('--threshold <x>', 'multilabel: keep labels scoring at least x', probability)
+    .option('--output <uri>', 'where results go: s3://bucket/prefix or a directory (default ZEROSHOT_OUTPUT)')
+    .option('--chunk-size <n>', `images per chunk job (default ${ENQUEUE_DEFAULTS.chunkSize})`, positiveInt)
+    .option(
+      '--priority <n>',
+      'chunk job priority: 1 is the highest (default: none, before prioritized jobs)',
+      positiveInt,
+    )
+    .option(
+      '--attempts <n>',
+      `attempts per chunk job on transient failures (default ${ENQUEUE_DEFAULTS.attempts})`,
+      positiveInt,
+    )
+    .option('--ext <list>', `extensions listed under prefixes (default ${DEFAULT_EXTENSIONS.join(',')})`)
+    .option(
+      '--include <glob>',
+      'keep listed keys matching the glob, relative to the prefix (repeatable)',
+      collect,
+    )
+    .option(
+      '--exclude <glob>',
+      'drop listed keys matching the glob (repeatable); a glob without / matches file names',
+      collect,
+    )
+    .option('--max-images <n>', 'stop after this many images', positiveInt)
+    .option('--store-embeddings', 'keep each image embedding next to the results for later re-labeling')
+    .option(
+      '--reuse-embeddings',
+      'reuse stored embeddings of unchanged images (skips fetch, decode and vision)',
+    );
+}
+
+/** Turns parsed flags and positional URIs into producer options (labels read and validated here). */
+export async function enqueueOptionsFromFlags(uris: string[], flags: EnqueueFlags): Promise<EnqueueOptions> {
+  const labels = await readLabels(flags.labels, flags.labelsFile);
+  const output = flags.output ?? process.env.ZEROSHOT_OUTPUT;
+  if (!output) {
+    throw new UsageError(
+      'INVALID_OPTION',
+      '--output is required (s3://bucket/prefix or a directory), or set ZEROSHOT_OUTPUT',
+    );
+  }
+  const opts: EnqueueOptions = { labels, output: toUri(output) };
+  if (uris.length) opts.sources = uris.map(toUri);
+  if (flags.manifest) opts.manifest = toUri(flags.manifest);
+  if (flags.template?.length) opts.templates = flags.template;
+  if (flags.ensemble) opts.ensemble = flags.ensemble;
+  if (flags.topK !== undefined) opts.topK = flags.topK;
+  if (flags.mode) opts.mode = flags.mode;
+  if (flags.threshold !== undefined) opts.threshold = flags.threshold;
+  if (flags.chunkSize !== undefined) opts.chunkSize = flags.chunkSize;
+  if (flags.priority !== undefined) opts.priority = flags.priority;
+  if (flags.attempts !== undefined) opts.attempts = flags.attempts;
+  if (flags.ext !== undefined)
+    opts.extensions = flags.ext
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+  if (flags.include?.length) opts.include = flags.include;
+  if (flags.exclude?.length) opts.exclude = flags.exclude;
+  if (flags.maxImages !== undefined) opts.maxImages = flags.maxImages;
+  if (flags.storeEmbeddings) opts.storeEmbeddings = true;
+  if (flags.reuseEmbeddings) opts.reuseEmbeddings = true;
+  return opts;
+}
+
+/** Progress while waiting: a bar on a terminal, a plain line every few seconds otherwise (stderr). */
+function progressReporter(): { update(s: RunStatus): void; stop(): void } {
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: process.stderr,
+        format: '{bar} {percentage}% | {value}/{total} images | {failed} failed | {rate} img/s | ETA {eta}',
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      update(s) {
+        const payload = { failed: s.images.failed, rate: s.rate, eta: formatSeconds(s.etaSeconds) };
+        const value = s.images.done + s.images.failed;
+        if (!started) {
+          bar.start(Math.max(1, s.images.total), value, payload);
+          started = true;
+        }
+        bar.setTotal(Math.max(1, s.images.total));
+        bar.update(value, payload);
+      },
+      stop: () => started && bar.stop(),
+    };
+  }
+  let last = 0;
+  return {
+    update(s) {
+      if (Date.now() - last < 5_000) return;
+      last = Date.now();
+      const processed = s.images.done + s.images.failed;
+      process.stderr.write(
+        `${new Date().toISOString()} ${s.runId} ${s.state}: ${processed}/${s.images.total} images, ${s.images.failed} failed, ${s.rate} img/s, ETA ${formatSeconds(s.etaSeconds)}\n`,
+      );
+    },
+    stop() {},
+  };
+}
+
+interface EnqueueCliFlags extends EnqueueFlags {
+  runId?: string;
+  wait?: boolean;
+  json?: boolean;
+  timeout?: number;
+}
+
+async function run(uris: string[], flags: EnqueueCliFlags): Promise<number> {
+  quietLogs();
+  const opts = await enqueueOptionsFromFlags(uris, flags);
+  if (flags.runId) opts.runId = flags.runId;
+  const res = await enqueueRun(opts);
+  if (!flags.wait) {
+    if (flags.json) process.stdout.write(`${JSON.stringify(res)}\n`);
+    else {
+      process.stdout.write(`${res.runId}\n`);
+      process.stderr.write(
+        res.created
+          ? `enqueued ${res.images} images in ${res.chunks} chunks (zeroshot status ${res.runId})\n`
+          : `run ${res.runId} already exists: nothing enqueued\n`,
+      );
+    }
+    return EXIT.ok;
+  }
+  if (!flags.json)
+    process.stderr.write(
+      `${res.runId}: ${res.images} images in ${res.chunks} chunks; waiting for workers...\n`,
+    );
+  const progress = progressReporter();
+  let final: RunStatus;
+  try {
+    final = await waitForRun(res.runId, {
+      onProgress: (s) => progress.update(s),
+      pollMs: 500,
+      ...(flags.timeout ? { timeoutMs: flags.timeout * 1000 } : {}),
+    });
+  } finally {
+    progress.stop();
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify({ ...res, status: final })}\n`);
+  else process.stdout.write(formatStatus(final));
+  const clean = final.state === 'completed' && final.images.failed === 0 && final.chunks.failed === 0;
+  return clean ? EXIT.ok : EXIT.someFailed;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('enqueue')
+    .description(
+      'Enqueue a labeling run: images, prefixes (ending with /) or a manifest, scored by the workers',
+    )
+    .argument('[uri...]', 's3://bucket/prefix/, s3://bucket/key.jpg, file:///dir/ or a local path');
+  addEnqueueOptions(cmd)
+    .option('--run-id <id>', 'run id (default: a sortable time-based id); an existing id enqueues nothing')
+    .option('--wait', 'wait for the run to finish with a progress bar, then print the summary')
+    .option('--timeout <seconds>', 'with --wait: give up after this many seconds', positiveInt)
+    .option('--json', 'print {runId, chunks, images, created} (with --wait also the final status) as JSON')
+    .addHelpText(
+      'after',
+      '\nEnvironment: REDIS_URL, ZEROSHOT_QUEUE_PREFIX, ZEROSHOT_OUTPUT, AWS_* / ZEROSHOT_S3_* for S3.\n' +
+        'Prints the run id. Exit status: 0 enqueued (with --wait: finished with no failures), 1 some images\n' +
+        'or chunks failed / run cancelled / Redis or storage error, 2 usage error (nothing enqueued).',
+    )
+    .action(action(async (uris: string[], flags: EnqueueCliFlags) => run(uris, flags)));
+}

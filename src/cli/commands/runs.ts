@@ -1,4 +1,181 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import {
+  cancelRun,
+  getRunStatus,
+  listFailedChunks,
+  listRuns,
+  type RunStatus,
+  retryFailedChunks,
+} from '../../producer/index.js';
+import { action, EXIT } from '../exit.js';
 
-// Placeholder: replaced by the module that implements the 'runs' commands.
-export function register(_program: Command): void {}
+/** Producer commands talk to the user; their library logs only matter at warn and above. */
+export function quietLogs(): void {
+  process.env.ZEROSHOT_LOG_LEVEL ??= 'warn';
+}
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+export function formatSeconds(s: number | undefined): string {
+  if (s === undefined || !Number.isFinite(s)) return '-';
+  const t = Math.round(s);
+  if (t < 60) return `${t}s`;
+  if (t < 3_600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;
+  return `${Math.floor(t / 3_600)}h${String(Math.floor((t % 3_600) / 60)).padStart(2, '0')}m`;
+}
+
+const json = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+/** Human-readable status block of one run. */
+export function formatStatus(s: RunStatus): string {
+  const rows: Array<[string, string]> = [
+    ['run', s.runId],
+    ['state', `${s.state}${s.sealed ? '' : ' (still enqueuing)'}`],
+    [
+      'images',
+      `${s.images.done + s.images.failed}/${s.images.total} processed · ${s.images.done} ok · ${s.images.failed} failed`,
+    ],
+    [
+      'chunks',
+      `${s.chunks.done}/${s.chunks.total} done · ${s.chunks.failed} failed · ${s.chunks.pending} pending`,
+    ],
+    ['rate', `${s.rate} img/s${s.etaSeconds !== undefined ? ` · ETA ${formatSeconds(s.etaSeconds)}` : ''}`],
+  ];
+  if (s.output) rows.push(['output', `${s.output}${s.runId}/`]);
+  if (s.labels !== undefined) rows.push(['labels', String(s.labels)]);
+  if (s.schedule) rows.push(['schedule', s.schedule]);
+  if (s.createdAt) rows.push(['created', s.createdAt]);
+  if (s.startedAt) rows.push(['started', s.startedAt]);
+  if (s.finishedAt) rows.push(['finished', s.finishedAt]);
+  if (s.error) rows.push(['error', s.error]);
+  if (s.chunks.failed > 0) rows.push(['hint', `zeroshot failed ${s.runId} · zeroshot retry ${s.runId}`]);
+  return `${rows.map(([k, v]) => `${k.padEnd(9)}${v}`).join('\n')}\n`;
+}
+
+/** A plain text table with left-aligned columns. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('status')
+    .description('Show the state and progress of a run')
+    .argument('<run-id>', 'the run id printed by zeroshot enqueue')
+    .option('--json', 'print the status as JSON')
+    .action(
+      action(async (runId: string, flags: { json?: boolean }) => {
+        quietLogs();
+        const s = await getRunStatus(runId);
+        if (flags.json) json(s);
+        else process.stdout.write(formatStatus(s));
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('runs')
+    .description('List the most recent runs, newest first')
+    .option('--limit <n>', 'how many runs (default 20)', positiveInt, 20)
+    .option('--json', 'print a JSON array of run statuses')
+    .action(
+      action(async (flags: { limit: number; json?: boolean }) => {
+        quietLogs();
+        const runs = await listRuns({ limit: flags.limit });
+        if (flags.json) json(runs);
+        else if (runs.length === 0) process.stdout.write('no runs yet (zeroshot enqueue ...)\n');
+        else {
+          process.stdout.write(
+            table(
+              ['RUN ID', 'STATE', 'IMAGES', 'FAILED', 'CHUNKS', 'CREATED'],
+              runs.map((r) => [
+                r.runId,
+                r.state,
+                `${r.images.done + r.images.failed}/${r.images.total}`,
+                String(r.images.failed),
+                `${r.chunks.done}/${r.chunks.total}${r.chunks.failed ? ` (${r.chunks.failed} failed)` : ''}`,
+                r.createdAt ?? '',
+              ]),
+            ),
+          );
+        }
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('cancel')
+    .description('Cancel a run: chunks not started yet are removed, running ones write nothing')
+    .argument('<run-id>')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(async (runId: string, flags: { json?: boolean }) => {
+        quietLogs();
+        const res = await cancelRun(runId);
+        if (flags.json) json(res);
+        else if (res.cancelled)
+          process.stdout.write(`run ${runId} cancelled (${res.removed} pending chunks removed)\n`);
+        else process.stdout.write(`run ${runId} is already ${res.state}: nothing to cancel\n`);
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('failed')
+    .description('List the chunks of a run that failed after all their attempts, with the reasons')
+    .argument('<run-id>')
+    .option('--json', 'print a JSON array of {index, jobId, failedReason, attemptsMade, images}')
+    .action(
+      action(async (runId: string, flags: { json?: boolean }) => {
+        quietLogs();
+        const failed = await listFailedChunks(runId);
+        if (flags.json) json(failed);
+        else if (failed.length === 0) process.stdout.write(`run ${runId} has no failed chunks\n`);
+        else {
+          process.stdout.write(
+            table(
+              ['CHUNK', 'JOB ID', 'IMAGES', 'ATTEMPTS', 'REASON'],
+              failed.map((f) => [
+                String(f.index),
+                f.jobId,
+                f.images === undefined ? '?' : String(f.images),
+                String(f.attemptsMade),
+                f.failedReason.split('\n')[0] ?? '',
+              ]),
+            ),
+          );
+          process.stdout.write(`re-queue them with: zeroshot retry ${runId}\n`);
+        }
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('retry')
+    .description('Re-queue the failed chunks of a run; the run then finalizes again with a new summary')
+    .argument('<run-id>')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(async (runId: string, flags: { json?: boolean }) => {
+        quietLogs();
+        const res = await retryFailedChunks(runId);
+        if (flags.json) json(res);
+        else if (res.retried === 0) process.stdout.write(`run ${runId} has no failed chunks to retry\n`);
+        else
+          process.stdout.write(
+            `run ${runId}: ${res.retried} chunk(s) re-queued${res.refinalized ? '; the summary will be rewritten' : ''}\n`,
+          );
+        return EXIT.ok;
+      }),
+    );
+}

@@ -1,4 +1,111 @@
 import type { Command } from 'commander';
+import {
+  addSchedule,
+  listSchedules,
+  parseDuration,
+  removeSchedule,
+  type ScheduleOptions,
+} from '../../producer/index.js';
+import { action, EXIT } from '../exit.js';
+import { addEnqueueOptions, type EnqueueFlags, enqueueOptionsFromFlags } from './enqueue.js';
+import { formatSeconds, quietLogs, table } from './runs.js';
 
-// Placeholder: replaced by the module that implements the 'schedule' commands.
-export function register(_program: Command): void {}
+interface AddFlags extends EnqueueFlags {
+  cron?: string;
+  every?: string;
+  tz?: string;
+  incremental?: boolean;
+  json?: boolean;
+}
+
+const json = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+export function register(program: Command): void {
+  const schedule = program
+    .command('schedule')
+    .description('Scheduled re-labeling: every firing enqueues a new run <name>-<firing time>');
+
+  const add = schedule
+    .command('add')
+    .description('Add or replace a schedule (workers fire it; no extra process needed)')
+    .argument('<name>', 'schedule name: letters, digits, _ . -')
+    .argument('[uri...]', 'what each firing enqueues: prefixes (ending with /), images or local paths')
+    .option('--cron <expr>', 'cron expression, e.g. "0 3 * * *" (UTC unless --tz)')
+    .option('--every <duration>', 'fixed interval: 30s, 15m, 1h, 1h30m, 1d')
+    .option('--tz <zone>', 'IANA time zone for --cron, e.g. Europe/Paris');
+  addEnqueueOptions(add)
+    .option(
+      '--incremental',
+      "only images whose ETag changed since the schedule's previous run (new or modified objects)",
+    )
+    .option('--json', 'print the stored schedule as JSON')
+    .action(
+      action(async (name: string, uris: string[], flags: AddFlags) => {
+        quietLogs();
+        const enqueue = await enqueueOptionsFromFlags(uris, flags);
+        if (flags.incremental) enqueue.incremental = true;
+        const opts: ScheduleOptions = { enqueue };
+        if (flags.cron !== undefined) opts.cron = flags.cron;
+        if (flags.every !== undefined) opts.everyMs = parseDuration(flags.every, '--every');
+        if (flags.tz) opts.tz = flags.tz;
+        const info = await addSchedule(name, opts);
+        if (flags.json) json(info);
+        else {
+          const when = info.cron
+            ? `cron "${info.cron}"${info.tz ? ` (${info.tz})` : ' (UTC)'}`
+            : `every ${formatSeconds((info.everyMs ?? 0) / 1000)}`;
+          process.stdout.write(`schedule ${name}: ${when}${info.incremental ? ', incremental' : ''}\n`);
+        }
+        return EXIT.ok;
+      }),
+    );
+
+  schedule
+    .command('list')
+    .description('List schedules with their next firing')
+    .option('--json', 'print a JSON array of schedules')
+    .action(
+      action(async (flags: { json?: boolean }) => {
+        quietLogs();
+        const all = await listSchedules();
+        if (flags.json) json(all);
+        else if (all.length === 0) process.stdout.write('no schedules (zeroshot schedule add ...)\n');
+        else {
+          process.stdout.write(
+            table(
+              ['NAME', 'WHEN', 'INCREMENTAL', 'NEXT', 'SOURCES'],
+              all.map((s) => [
+                s.name,
+                s.cron
+                  ? `cron ${s.cron}${s.tz ? ` ${s.tz}` : ''}`
+                  : `every ${formatSeconds((s.everyMs ?? 0) / 1000)}`,
+                s.incremental ? 'yes' : 'no',
+                s.next ?? '-',
+                [
+                  ...(s.enqueue.sources ?? []),
+                  ...(s.enqueue.manifest ? [`manifest ${s.enqueue.manifest}`] : []),
+                ].join(' '),
+              ]),
+            ),
+          );
+        }
+        return EXIT.ok;
+      }),
+    );
+
+  schedule
+    .command('remove')
+    .description('Remove a schedule (runs it already created are kept)')
+    .argument('<name>')
+    .action(
+      action(async (name: string) => {
+        quietLogs();
+        if (await removeSchedule(name)) {
+          process.stdout.write(`schedule ${name} removed\n`);
+          return EXIT.ok;
+        }
+        process.stderr.write(`zeroshot: no schedule named ${name}\n`);
+        return EXIT.someFailed;
+      }),
+    );
+}
