@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { startFakeHub } from '../core/model/fake-hub.js';
 import { CLI, TINY_MODEL_DIR } from '../support/shared.js';
 
 const run = promisify(execFile);
@@ -66,7 +67,7 @@ describe('zeroshot model inspect', () => {
   it('says how to provide a model when none is found', async () => {
     const env = { ZEROSHOT_CACHE_DIR: cache, ZEROSHOT_MODEL: '' };
     const { code, stderr } = await zeroshot(['model', 'inspect'], env);
-    assert.equal(code, 1);
+    assert.equal(code, 3); // model errors exit 3 (src/cli/exit.ts)
     assert.match(stderr, /MODEL_NOT_FOUND/);
     assert.match(stderr, /--model DIR/);
     assert.match(stderr, /zeroshot model pull/);
@@ -76,5 +77,48 @@ describe('zeroshot model inspect', () => {
     const { code, stderr } = await zeroshot(['model', 'inspect', TINY_MODEL_DIR, '--dtype', 'fp8']);
     assert.equal(code, 2);
     assert.match(stderr, /fp8/);
+  });
+});
+
+describe('zeroshot model pull', () => {
+  let hub: Awaited<ReturnType<typeof startFakeHub>>;
+  before(async () => {
+    hub = await startFakeHub({ 'test/tiny': { dir: TINY_MODEL_DIR } });
+  });
+  after(async () => {
+    await hub?.close();
+  });
+
+  it('downloads into --cache-dir with plain progress lines, then the model resolves by id', async () => {
+    const env = { HF_ENDPOINT: hub.endpoint, HF_TOKEN: '' };
+    const pulled = await zeroshot(['model', 'pull', 'test/tiny', '--cache-dir', cache], env);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.match(pulled.stderr, /downloaded\s+onnx\/vision_model\.onnx \(1\.2 MB\)/);
+    assert.match(pulled.stdout, /test\/tiny \(fp32\) is in .*test--tiny: 7 file\(s\) downloaded/);
+    const again = await zeroshot(['model', 'pull', 'test/tiny', '--cache-dir', cache], env);
+    assert.match(again.stdout, /0 file\(s\) downloaded \(0 B\), 7 already present/);
+    const inspected = await zeroshot(['model', 'inspect', '--json'], {
+      ZEROSHOT_CACHE_DIR: cache,
+      ZEROSHOT_MODEL: 'test/tiny',
+    });
+    assert.equal(inspected.code, 0, inspected.stderr);
+    assert.equal(JSON.parse(inspected.stdout).id, 'stand-in-clip-tiny-random-seed0');
+  });
+
+  it('exits 3 with MODEL_DOWNLOAD_FAILED naming the URL and status', async () => {
+    const { code, stderr } = await zeroshot(['model', 'pull', 'nobody/nothing', '--cache-dir', cache], {
+      HF_ENDPOINT: hub.endpoint,
+    });
+    assert.equal(code, 3);
+    assert.match(
+      stderr,
+      /MODEL_DOWNLOAD_FAILED: http:\/\/127\.0\.0\.1:\d+\/api\/models\/nobody\/nothing\/tree\/main\?recursive=true: HTTP 404/,
+    );
+  });
+
+  it('rejects a malformed repository id as a usage error', async () => {
+    const { code, stderr } = await zeroshot(['model', 'pull', '../../etc', '--cache-dir', cache]);
+    assert.equal(code, 2);
+    assert.match(stderr, /owner\/name/);
   });
 });

@@ -1,9 +1,13 @@
+import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
 import {
+  DEFAULT_HUB_MODEL,
   inspectModel,
   MODEL_DTYPES,
   type ModelReport,
+  type PullOptions,
   parseDtype,
+  pullModel,
   resolveModelDir,
 } from '../../core/model/index.js';
 import type { TensorInfo } from '../../core/runtime/index.js';
@@ -81,4 +85,106 @@ export function register(program: Command): void {
         return 0;
       }),
     );
+
+  model
+    .command('pull')
+    .description('download a model from the Hugging Face hub into the cache (resumable, verified)')
+    .argument('<repo>', `hub repository in the transformers.js ONNX layout, e.g. ${DEFAULT_HUB_MODEL}`)
+    .option('--revision <rev>', 'branch, tag or commit', 'main')
+    .addOption(
+      new Option('--dtype <dtype>', 'weight variant to download').choices(MODEL_DTYPES).default('fp32'),
+    )
+    .option('--cache-dir <dir>', 'cache root (default: ZEROSHOT_CACHE_DIR or ~/.cache/zeroshot)')
+    .addHelpText(
+      'after',
+      '\nEnvironment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (gated/private repositories),\nZEROSHOT_CACHE_DIR. Use the model with --model DIR or ZEROSHOT_MODEL=<repo>.',
+    )
+    .action(
+      action(async (repo: string, flags: PullFlags) => {
+        const progress = pullProgress();
+        let result: Awaited<ReturnType<typeof pullModel>>;
+        try {
+          result = await pullModel({
+            repo,
+            revision: flags.revision,
+            dtype: parseDtype(flags.dtype ?? 'fp32', '--dtype'),
+            ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}),
+            ...progress,
+          });
+        } finally {
+          progress.stop();
+        }
+        const fetched = result.files.filter((f) => !f.skipped);
+        const bytes = fetched.reduce((s, f) => s + f.bytes, 0);
+        process.stdout.write(
+          `${repo} (${flags.dtype ?? 'fp32'}) is in ${result.dir}: ${fetched.length} file(s) downloaded (${formatBytes(bytes)}), ${result.files.length - fetched.length} already present\n` +
+            (repo === DEFAULT_HUB_MODEL && flags.cacheDir === undefined
+              ? 'It is the default model: zeroshot uses it when no --model or ZEROSHOT_MODEL is given.\n'
+              : `Use it with --model ${result.dir} or ZEROSHOT_MODEL=${repo}${flags.cacheDir !== undefined ? ` ZEROSHOT_CACHE_DIR=${flags.cacheDir}` : ''}.\n`),
+        );
+        return 0;
+      }),
+    );
+}
+
+interface PullFlags {
+  revision: string;
+  dtype?: string;
+  cacheDir?: string;
+}
+
+/** Progress: a byte bar on a terminal, one line per file otherwise (logs, CI). */
+function pullProgress(): Pick<PullOptions, 'onPlan' | 'onProgress' | 'onFileDone'> & { stop(): void } {
+  const err = process.stderr;
+  if (!err.isTTY) {
+    const sizes = new Map<string, number>();
+    return {
+      onPlan: (files) => {
+        for (const f of files) sizes.set(f.path, f.size);
+      },
+      onProgress: () => {},
+      onFileDone: (file, skipped) =>
+        err.write(
+          `${skipped ? 'present    ' : 'downloaded '} ${file} (${formatBytes(sizes.get(file) ?? 0)})\n`,
+        ),
+      stop: () => {},
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    {
+      format: '{bar} {percentage}% | {done}/{size} | {file}',
+      hideCursor: true,
+      stream: err,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let doneBytes = 0;
+  let started = false;
+  const sizes = new Map<string, number>();
+  const payload = (file: string, current: number) => ({
+    file,
+    done: formatBytes(doneBytes + current),
+    size: formatBytes(bar.getTotal()),
+  });
+  return {
+    onPlan: (files) => {
+      const todo = files.filter((f) => !f.present);
+      for (const f of todo) sizes.set(f.path, f.size);
+      const total = todo.reduce((s, f) => s + f.size, 0);
+      if (total > 0) {
+        bar.start(total, 0, { file: '', done: '0 B', size: formatBytes(total) });
+        started = true;
+      }
+    },
+    onProgress: (file, bytes) => {
+      if (started) bar.update(doneBytes + bytes, payload(file, bytes));
+    },
+    onFileDone: (file, skipped) => {
+      if (!skipped) doneBytes += sizes.get(file) ?? 0;
+      if (started) bar.update(doneBytes, payload(file, 0));
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
 }

@@ -6,6 +6,10 @@ export {
   modelFileName,
   parseDtype,
 } from './dtype.js';
+export { type DownloadOptions, downloadFile } from './hub/download-file.js';
+export { type HubConfig, type HubFile, hubConfigFromEnv, listRepoFiles } from './hub/hub-client.js';
+export { PULL_MARKER, type PullOptions, type PullResult, pullModel } from './hub/pull-model.js';
+export { selectFiles } from './hub/select-files.js';
 export { inspectModel, type ModelReport } from './inspect-model.js';
 export { type LoadModelSpecOptions, loadModelSpec } from './load-model-spec.js';
 export {
