@@ -6,6 +6,7 @@ import { type Classifier, createClassifier } from '../../src/core/classifier.js'
 import type { TemplateOptions } from '../../src/core/types.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { SharedTextEmbeddings } from '../../src/worker/embeddings/index.js';
+import { freePort } from '../support/ports.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 import { TINY_MODEL_DIR } from '../support/shared.js';
 
@@ -208,6 +209,29 @@ describe('text embeddings shared through Redis', () => {
     const enc3 = countingEncoder();
     await worker(enc3).texts.getLabelEmbeddings(['corrupt me']);
     assert.equal(enc3.calls.length, 0, 'rewritten by the previous call');
+  });
+
+  test('Redis unreachable: labels are encoded locally, never an error', async () => {
+    const down = new Redis({
+      port: await freePort(),
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    down.on('error', () => {});
+    const enc = countingEncoder();
+    const texts = new SharedTextEmbeddings({
+      redis: down,
+      modelId: engine.info.id,
+      embedTexts: enc.embedTexts,
+    });
+    const out = await texts.getLabelEmbeddings(['offline a', 'offline b']);
+    assert.equal(out.length, 2);
+    assert.deepEqual(enc.calls, [['offline a', 'offline b']]);
+    await texts.getLabelEmbeddings(['offline a']);
+    assert.equal(enc.calls.length, 1, 'the in-process tier still works');
+    down.disconnect();
   });
 
   test('bad options are rejected naming the option', () => {

@@ -5,7 +5,7 @@
  * Usage in the worker (one of each per worker process, created after the classifier is loaded):
  *
  *   const texts = new SharedTextEmbeddings({ redis, prefix, modelId: classifier.info.id,
- *     embedTexts: (labels, t) => classifier.embedTexts(labels, t), metrics });
+ *     embedTexts: (labels, t) => classifier.embedTexts(labels, t), metrics, logger });
  *   const store = createEmbeddingStore({ storage, redis, prefix, modelId: classifier.info.id,
  *     dim: classifier.info.projectionDim, logger });
  *

@@ -5,6 +5,7 @@ import { UsageError } from '../../core/errors/index.js';
 import { resolveTemplates } from '../../core/scoring/templates.js';
 import type { TemplateOptions } from '../../core/types.js';
 import { DEFAULT_PREFIX, keys } from '../../jobs/names.js';
+import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 
 export interface SharedTextEmbeddingsOptions {
@@ -32,6 +33,8 @@ export interface SharedTextEmbeddingsOptions {
   /** Longest a worker waits for another's computation before computing itself. Default 600,000 ms. */
   maxLockWaitMs?: number;
   metrics?: Metrics;
+  /** Redis trouble is logged here (the labels are then encoded locally: never an error). */
+  logger?: Logger;
 }
 
 type Tier = 'memory' | 'redis';
@@ -80,6 +83,7 @@ export class SharedTextEmbeddings {
   private readonly lockWaitMs: number;
   private readonly maxLockWaitMs: number;
   private readonly metrics: Metrics | undefined;
+  private readonly log: Logger | undefined;
   private readonly memory: LRUCache<string, Float32Array>;
   private readonly inflight = new Map<string, Promise<Float32Array>>();
   private dim: number | undefined;
@@ -101,6 +105,7 @@ export class SharedTextEmbeddings {
     this.lockWaitMs = positiveInt('lockWaitMs', opts.lockWaitMs, 10_000, 0);
     this.maxLockWaitMs = positiveInt('maxLockWaitMs', opts.maxLockWaitMs, 600_000, 0);
     this.metrics = opts.metrics;
+    this.log = opts.logger;
     this.memory = new LRUCache({ max: positiveInt('memoryEntries', opts.memoryEntries, 10_000) });
   }
 
@@ -185,14 +190,15 @@ export class SharedTextEmbeddings {
     opts: TemplateOptions,
   ): Promise<Map<string, Float32Array>> {
     const templates = this.resolve(opts).length;
-    const result = await this.readRedis([...todo.keys()]);
+    const result = await this.soft('read', () => this.readRedis([...todo.keys()]), undefined);
+    if (!result) return this.compute([...todo.keys()], todo, opts, templates, new Map(), undefined, '');
     this.count('redis', true, result.size);
     let missing = [...todo.keys()].filter((h) => !result.has(h));
     this.count('redis', false, missing.length);
     if (missing.length === 0) return result;
 
     const lockKey = this.lockKey(missing);
-    const lock = await this.tryLock(lockKey);
+    const lock = await this.soft('lock', () => this.tryLock(lockKey), undefined);
     if (lock === false) {
       // Another worker is computing this very set: wait while its lock lives, then compute what is left.
       const deadline = Date.now() + this.maxLockWaitMs;
@@ -201,13 +207,26 @@ export class SharedTextEmbeddings {
       while (missing.length > 0 && !holderGone && Date.now() < deadline) {
         await sleep(delay);
         delay = Math.min(delay * 2, 250);
-        holderGone = (await this.redis.exists(lockKey)) === 0; // checked before reading: no lost update
-        const got = await this.readRedis(missing);
+        holderGone = (await this.soft('wait', () => this.redis.exists(lockKey), 0)) === 0; // before reading: no lost update
+        const got = await this.soft('read', () => this.readRedis(missing), new Map<string, Float32Array>());
         for (const [h, v] of got) result.set(h, v);
         missing = missing.filter((h) => !got.has(h));
       }
       if (missing.length === 0) return result;
     }
+    return this.compute(missing, todo, opts, templates, result, lock, lockKey);
+  }
+
+  /** Encodes `missing` in batches, writes each batch to Redis (best effort) and releases the lock. */
+  private async compute(
+    missing: string[],
+    todo: Map<string, string>,
+    opts: TemplateOptions,
+    templates: number,
+    result: Map<string, Float32Array>,
+    lock: string | false | undefined,
+    lockKey: string,
+  ): Promise<Map<string, Float32Array>> {
     const keepAlive =
       typeof lock === 'string'
         ? setInterval(
@@ -234,13 +253,26 @@ export class SharedTextEmbeddings {
           result.set(h, v);
           write.set(this.keys.textEmbedding(h), toBytes(v), 'EX', this.ttlSeconds);
         });
-        await write.exec();
+        await this.soft('write', () => write.exec(), null);
       }
     } finally {
       clearInterval(keepAlive);
       if (typeof lock === 'string') await this.unlock(lockKey, lock).catch(() => {});
     }
     return result;
+  }
+
+  /** Redis is a cache here: a failure is logged and replaced by `fallback`, never surfaced. */
+  private async soft<T, F>(what: string, fn: () => Promise<T>, fallback: F): Promise<T | F> {
+    try {
+      return await fn();
+    } catch (err) {
+      this.log?.warn(
+        { err: (err as Error).message, op: what },
+        'text-embedding cache: Redis failed; encoding locally',
+      );
+      return fallback;
+    }
   }
 
   private lockKey(hashes: string[]): string {
