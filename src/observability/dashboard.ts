@@ -42,7 +42,7 @@ function validate(opts: DashboardOptions) {
       'dashboard: basic auth needs both a user and a password (--user/--password or ZEROSHOT_DASHBOARD_USER/ZEROSHOT_DASHBOARD_PASSWORD)',
     );
   }
-  if (auth && auth.user.includes(':')) {
+  if (auth?.user.includes(':')) {
     throw new UsageError('INVALID_OPTION', 'dashboard: the basic-auth user must not contain ":"');
   }
   if (!auth && !isLoopbackHost(host) && !opts.insecureNoAuth) {
@@ -71,7 +71,8 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
 
   const app = fastify({ logger: false });
   try {
-    if (auth) await requireBasicAuth(app, auth, 'zeroshot dashboard');
+    if (auth) await requireBasicAuth(app, auth, 'zeroshot dashboard', ['/healthz']);
+    app.get('/healthz', async () => ({ alive: true }));
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath('/');
     createBullBoard({

@@ -38,6 +38,11 @@ describe('zeroshot dashboard (Bull Board)', () => {
     assert.equal((await fetch(`${dashboard.url}/`, { headers: basic('root', 's3cret-dash') })).status, 401);
   });
 
+  it('answers /healthz without credentials (container healthcheck)', async () => {
+    const res = await fetch(`${dashboard.url}/healthz`);
+    assert.equal(res.status, 200);
+  });
+
   it('serves the UI and its assets with credentials', async () => {
     const res = await fetch(`${dashboard.url}/`, { headers: auth });
     assert.equal(res.status, 200);

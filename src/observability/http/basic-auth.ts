@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fastifyBasicAuth from '@fastify/basic-auth';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export interface BasicAuthCredentials {
   user: string;
@@ -11,8 +11,16 @@ export interface BasicAuthCredentials {
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 const same = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
 
-/** Requires HTTP basic auth on every route of `app` (registered before the routes it protects). */
-export async function requireBasicAuth(app: FastifyInstance, creds: BasicAuthCredentials, realm: string) {
+/**
+ * Requires HTTP basic auth on every route of `app` (registered before the routes it protects), except the
+ * paths in `open` (a liveness probe that reveals nothing).
+ */
+export async function requireBasicAuth(
+  app: FastifyInstance,
+  creds: BasicAuthCredentials,
+  realm: string,
+  open: readonly string[] = [],
+) {
   await app.register(fastifyBasicAuth, {
     authenticate: { realm },
     async validate(user, password) {
@@ -21,5 +29,13 @@ export async function requireBasicAuth(app: FastifyInstance, creds: BasicAuthCre
       if (!ok) return new Error('invalid user or password');
     },
   });
-  app.addHook('onRequest', app.basicAuth);
+  const check = app.basicAuth as (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    done: (err?: Error) => void,
+  ) => void;
+  app.addHook('onRequest', (req, reply, done) => {
+    if (open.includes(req.url)) return done();
+    check.call(app, req, reply, done);
+  });
 }
