@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
@@ -19,13 +19,12 @@ const FIRST_LABELS = ['a fish', 'a dog', 'a bird', 'a vehicle', 'food'];
 const NEW_LABELS = ['an animal in water', 'a musical instrument', 'a building', 'a tool', 'a plant', 'a toy'];
 
 /** Real file:// storage; counts reads of the source photos to prove the re-labeling run never fetched one. */
-function countingStorage(inner: Storage) {
+function countingStorage(inner: Storage, photosDir: () => string) {
   const counter = { photoGets: 0 };
-  const photos = `file://${SAMPLE_IMAGES_DIR}/`;
   const storage: Storage = {
     list: (u, o) => inner.list(u, o),
     get: (u, o) => {
-      if (u.startsWith(photos)) counter.photoGets++;
+      if (u.startsWith(`file://${photosDir()}/`)) counter.photoGets++;
       return inner.get(u, o);
     },
     head: (u) => inner.head(u),
@@ -41,9 +40,10 @@ describe('re-labeling with stored image embeddings (--store-embeddings / --reuse
   let worker: RunningWorker;
   let dir: string;
   let out: string;
+  let photos: string;
   const registry = new Registry();
   const metrics = createMetrics(registry);
-  const counted = countingStorage(createStorage());
+  const counted = countingStorage(createStorage(), () => photos);
 
   const stageCount = async (stage: string) => {
     const h = await metrics.stageDuration.get();
@@ -61,7 +61,7 @@ describe('re-labeling with stored image embeddings (--store-embeddings / --reuse
     const t0 = performance.now();
     const res = await enqueueRun(
       {
-        sources: [`file://${SAMPLE_IMAGES_DIR}/`],
+        sources: [`file://${photos}/`],
         labels,
         output: `file://${out}/`,
         runId,
@@ -88,6 +88,11 @@ describe('re-labeling with stored image embeddings (--store-embeddings / --reuse
     redis = await startRedisServer();
     dir = tempDir('emb-reuse');
     out = path.join(dir, 'out');
+    // A private copy of the 49 photos, so one can be changed (new ETag) between runs.
+    photos = path.join(dir, 'photos');
+    mkdirSync(photos);
+    for (const f of readdirSync(SAMPLE_IMAGES_DIR))
+      copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), path.join(photos, f));
     worker = startWorker({
       env: {},
       model: TINY_MODEL_DIR,
@@ -164,5 +169,27 @@ describe('re-labeling with stored image embeddings (--store-embeddings / --reuse
     process.stderr.write(
       `# first pass ${first.ms.toFixed(0)} ms, re-labeling ${relabel.ms.toFixed(0)} ms, fresh ${fresh.ms.toFixed(0)} ms; max score diff ${maxDiff.toExponential(2)}\n`,
     );
+  });
+
+  it('a changed image (new ETag) is fetched and embedded again; the others are reused', async () => {
+    const files = readdirSync(photos)
+      .filter((f) => /\.jpe?g$/i.test(f))
+      .sort();
+    const [changed, donor] = [files[0] as string, files[1] as string];
+    copyFileSync(path.join(photos, donor), path.join(photos, changed)); // new bytes, new size and mtime
+    const labels = ['a red thing', 'a blue thing', 'a green thing'];
+    const relabel = await run('relabel-changed', labels, { reuseEmbeddings: true });
+    assert.equal(relabel.lines.length, 49);
+    assert.equal(relabel.photoGets, 1, 'only the changed image was fetched');
+    assert.equal(relabel.embeds, 1, 'only the changed image went through the vision encoder');
+    const byImage = new Map(relabel.lines.map((l) => [l.image, l]));
+    const a = byImage.get(`file://${path.join(photos, changed)}`);
+    const b = byImage.get(`file://${path.join(photos, donor)}`);
+    // The changed image now has the donor's bytes: fresh float32 vs stored float16 embeddings agree.
+    const scoresB = new Map<string, number>(
+      b.labels.map((l: { label: string; score: number }) => [l.label, l.score]),
+    );
+    for (const { label, score } of a.labels)
+      assert.ok(Math.abs(score - (scoresB.get(label) as number)) < 1e-3, label);
   });
 });
