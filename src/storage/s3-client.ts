@@ -53,6 +53,8 @@ export function createS3Client(config: StorageConfig): S3Client {
     forcePathStyle: config.forcePathStyle ?? config.endpoint !== undefined,
     ...(config.credentials ? { credentials: config.credentials } : {}),
     maxAttempts: 1,
+    // With the us-east-1 fallback region, buckets elsewhere answer 301: follow to the bucket's region.
+    followRegionRedirects: config.endpoint === undefined,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: {

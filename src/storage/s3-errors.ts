@@ -115,6 +115,9 @@ export function mapS3Error(err: unknown, op: string, uri: string, secrets: strin
       break;
     default:
       message = `${where}: ${name}${http}: ${scrub(e.message ?? String(err), secrets)}`;
+      if (name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed' || status === 301) {
+        message += ' (the bucket is in another region: set AWS_REGION)';
+      }
   }
   return new StorageError(code, message, { cause: err, uri, ...(status === undefined ? {} : { status }) });
 }
