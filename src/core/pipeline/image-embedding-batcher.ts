@@ -50,6 +50,7 @@ export class ImageEmbeddingBatcher {
   /** embed() calls that have not reserved a place in a batch yet. */
   private arriving = 0;
   private active = 0;
+  private accepted = 0;
   private closed = false;
   private drained: (() => void) | undefined;
 
@@ -66,9 +67,14 @@ export class ImageEmbeddingBatcher {
       this.freeTensors.push(new Float32Array(this.options.batchSize * this.floatsPerImage));
   }
 
-  /** Images accepted and not yet answered. */
+  /** Images holding one of the `maxInFlight` slots (being decoded, batched or inferred). */
   get inFlight(): number {
-    return this.active;
+    return this.accepted;
+  }
+
+  /** embed() calls waiting for a slot (back-pressure). */
+  get waiting(): number {
+    return this.slots.waiting;
   }
 
   /** The L2-normalized embedding of one encoded image. Rejects with ImageError for a bad image only. */
@@ -80,6 +86,7 @@ export class ImageEmbeddingBatcher {
     try {
       await this.slots.acquire();
       slotTaken = true;
+      this.accepted++;
       const { batch, entry, done } = await this.reserve();
       this.arriving--;
       await this.decodeInto(data, batch, entry);
@@ -90,7 +97,10 @@ export class ImageEmbeddingBatcher {
         : new ModelError('INFERENCE_FAILED', String(err), { cause: err });
     } finally {
       if (!slotTaken) this.arriving--;
-      if (slotTaken) this.slots.release();
+      if (slotTaken) {
+        this.accepted--;
+        this.slots.release();
+      }
       this.active--;
       if (this.active === 0) this.drained?.();
     }
