@@ -93,6 +93,10 @@ describe('deploy/Dockerfile.cuda', () => {
     const text = readFileSync(path.join(REPO_ROOT, 'deploy/Dockerfile.cuda'), 'utf8');
     assert.match(text, /ARG CUDA_IMAGE=nvidia\/cuda:[\w.-]+-runtime-/);
     assert.match(text, /npm run cuda:install/);
+    assert.match(text, /install-cuda-provider\.mjs --check/, 'the build reports unresolved CUDA libraries');
+    const script = readFileSync(path.join(REPO_ROOT, 'scripts/install-cuda-provider.mjs'), 'utf8');
+    assert.match(script, /--check/);
+    assert.match(script, /--from/);
     const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
