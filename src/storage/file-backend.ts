@@ -8,6 +8,8 @@ import { parseUri } from './uri.js';
 
 /** Temp files of in-progress atomic puts; hidden from listings. */
 const TEMP_PREFIX = '.zeroshot-tmp-';
+/** Files stat'ed concurrently while listing. */
+const STAT_BATCH = 64;
 
 /**
  * ETag of a file: first 32 hex chars of sha256("<size>:<mtime in ns>"). It changes whenever the content is
@@ -83,7 +85,7 @@ export class FileBackend {
     } catch (err) {
       throw mapFsError(err, 'list', prefixUri);
     }
-    yield* this.walk(root, namePrefix, after, opts.signal, prefixUri);
+    yield* this.walk(root, namePrefix, after, opts.signal);
   }
 
   private async *walk(
@@ -91,7 +93,6 @@ export class FileBackend {
     namePrefix: string,
     after: string | undefined,
     signal: AbortSignal | undefined,
-    prefixUri: string,
   ): AsyncGenerator<ObjectInfo> {
     checkAborted(signal);
     let entries: Dirent[];
@@ -104,28 +105,47 @@ export class FileBackend {
     }
     const items = entries
       .filter((e) => e.name.startsWith(namePrefix) && !e.name.startsWith(TEMP_PREFIX))
-      .map((e) => ({ entry: e, sortKey: e.isDirectory() ? `${e.name}/` : e.name }))
-      .sort((a, b) => byKey(a.sortKey, b.sortKey));
+      .map((e) => ({ entry: e, sortKey: Buffer.from(e.isDirectory() ? `${e.name}/` : e.name) }))
+      .sort((a, b) => Buffer.compare(a.sortKey, b.sortKey));
+    // Consecutive files are stat'ed in parallel batches, then yielded in order.
+    let batch: string[] = [];
     for (const { entry } of items) {
       const full = `${dir}${entry.name}`;
       if (entry.isDirectory()) {
+        yield* this.statBatch(batch);
+        batch = [];
         // Skip whole subtrees that sort before `after` and do not contain it.
         if (after !== undefined && byKey(`${full}/`, after) < 0 && !after.startsWith(`${full}/`)) continue;
-        yield* this.walk(`${full}/`, '', after, signal, prefixUri);
+        yield* this.walk(`${full}/`, '', after, signal);
         continue;
       }
       // Symlinks to files are followed; symlinked directories are skipped (no cycles).
       if (!entry.isFile() && !entry.isSymbolicLink()) continue;
       if (after !== undefined && byKey(full, after) <= 0) continue;
-      let st: Stats & { mtimeNs?: bigint };
-      try {
-        st = (await stat(full, { bigint: true })) as unknown as Stats & { mtimeNs?: bigint };
-      } catch (err) {
-        if (fsCode(err) === 'ENOENT') continue; // deleted while listing
-        throw mapFsError(err, 'list', `file://${full}`);
+      batch.push(full);
+      if (batch.length === STAT_BATCH) {
+        checkAborted(signal);
+        yield* this.statBatch(batch);
+        batch = [];
       }
-      if (!st.isFile()) continue;
-      yield toInfo(`file://${full}`, st);
+    }
+    yield* this.statBatch(batch);
+  }
+
+  private async *statBatch(paths: string[]): AsyncGenerator<ObjectInfo> {
+    if (paths.length === 0) return;
+    const stats = await Promise.all(
+      paths.map(async (full) => {
+        try {
+          return (await stat(full, { bigint: true })) as unknown as Stats & { mtimeNs?: bigint };
+        } catch (err) {
+          if (fsCode(err) === 'ENOENT') return undefined; // deleted while listing
+          throw mapFsError(err, 'list', `file://${full}`);
+        }
+      }),
+    );
+    for (const [i, st] of stats.entries()) {
+      if (st?.isFile()) yield toInfo(`file://${paths[i]}`, st);
     }
   }
 

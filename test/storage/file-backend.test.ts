@@ -110,7 +110,10 @@ describe('file:// backend', () => {
     let n = 0;
     for await (const _ of storage.list(`${root}many/`)) if (++n === 5) break;
     assert.equal(n, 5);
-    assert.equal((await collect(storage.list(`${root}many/`))).length, 2000);
+    const all = (await collect(storage.list(`${root}many/`))).map((o) => o.uri);
+    assert.equal(new Set(all).size, 2000);
+    const sorted = [...all].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    assert.deepEqual(all, sorted);
   });
 
   it('honours an abort signal while listing', async () => {
