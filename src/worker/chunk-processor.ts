@@ -177,7 +177,14 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
     }
 
     const endWrite = stage('write');
-    result.part = await writePart(deps.storage, spec.output, runId, index, lines);
+    try {
+      result.part = await writePart(deps.storage, spec.output, runId, index, lines);
+    } catch (err) {
+      // A bucket that is missing or forbidden will not appear by retrying; anything else is retried.
+      const verdict = judgeImageError(err);
+      if (verdict.kind === 'fatal') throw new UnrecoverableError(`cannot write results: ${verdict.reason}`);
+      throw err;
+    }
     endWrite();
     await deps.runs.setChunkProgress(runId, index, result.ok, result.failed);
     await progress.flush(result.ok, result.failed);

@@ -1,0 +1,150 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type ConnectionOptions, FlowProducer, Queue } from 'bullmq';
+import {
+  type ChunkImage,
+  createRedis,
+  JOB_NAMES,
+  jobIds,
+  keys,
+  PAYLOAD_VERSION,
+  QUEUES,
+  type RunSpec,
+  redisOptions,
+} from '../../src/jobs/index.js';
+import { SAMPLE_IMAGES_DIR } from '../support/shared.js';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function tempDir(name: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `zeroshot-${name}-`));
+}
+
+export function removeDir(dir: string | undefined): void {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+export function samplePhotos(): string[] {
+  return readdirSync(SAMPLE_IMAGES_DIR)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort()
+    .map((f) => `file://${path.join(SAMPLE_IMAGES_DIR, f)}`);
+}
+
+export const connection = (redisUrl: string) =>
+  redisOptions(redisUrl, { blocking: true }) as ConnectionOptions;
+
+export interface DirectRun {
+  runId: string;
+  redisUrl: string;
+  prefix: string;
+  output: string;
+  images: string[];
+  labels?: string[];
+  chunkSize?: number;
+  attempts?: number;
+  backoffMs?: number;
+  sealed?: boolean;
+  state?: 'running' | 'cancelled';
+  spec?: Partial<RunSpec>;
+}
+
+/**
+ * Creates a run exactly as the contract in docs/ARCHITECTURE.md describes (run hash + one BullMQ flow of a
+ * finalize parent and chunk children with ignoreDependencyOnFailure), without the producer: lets worker
+ * tests build precise situations (unsealed runs, odd payloads).
+ */
+export async function createRunDirect(r: DirectRun): Promise<{ chunks: ChunkImage[][] }> {
+  const chunkSize = r.chunkSize ?? 16;
+  const chunks: ChunkImage[][] = [];
+  for (let i = 0; i < r.images.length; i += chunkSize) {
+    chunks.push(r.images.slice(i, i + chunkSize).map((uri) => ({ uri })));
+  }
+  const spec: RunSpec = {
+    v: PAYLOAD_VERSION,
+    runId: r.runId,
+    labels: r.labels ?? ['a dog', 'a cat', 'a car', 'a bird'],
+    mode: 'softmax',
+    output: r.output,
+    source: ['test'],
+    createdAt: new Date().toISOString(),
+    incremental: false,
+    storeEmbeddings: false,
+    reuseEmbeddings: false,
+    ...r.spec,
+  };
+  const redis = createRedis(r.redisUrl);
+  const k = keys(r.prefix);
+  await redis.hset(k.run(r.runId), {
+    spec: JSON.stringify(spec),
+    state: r.state ?? 'running',
+    createdAt: spec.createdAt,
+    chunks: String(chunks.length),
+    images: String(r.images.length),
+    ...(r.sealed === false ? {} : { sealed: '1' }),
+  });
+  await redis.zadd(k.runIndex(), Date.now(), r.runId);
+  await redis.quit();
+  const flow = new FlowProducer({ connection: connection(r.redisUrl), prefix: r.prefix });
+  await flow.add({
+    name: JOB_NAMES.finalize,
+    queueName: QUEUES.runs,
+    data: { v: PAYLOAD_VERSION, runId: r.runId },
+    opts: { jobId: jobIds.run(r.runId), attempts: 5 },
+    children: chunks.map((images, index) => ({
+      name: JOB_NAMES.chunk,
+      queueName: QUEUES.chunks,
+      data: { v: PAYLOAD_VERSION, runId: r.runId, index, images },
+      opts: {
+        jobId: jobIds.chunk(r.runId, index),
+        attempts: r.attempts ?? 3,
+        backoff: { type: 'exponential', delay: r.backoffMs ?? 200 },
+        ignoreDependencyOnFailure: true,
+      },
+    })),
+  });
+  await flow.close();
+  return { chunks };
+}
+
+export function openQueue(redisUrl: string, prefix: string, name: string = QUEUES.chunks): Queue {
+  return new Queue(name, { connection: connection(redisUrl), prefix });
+}
+
+/** Waits for `<outputDir>/<runId>/_SUMMARY.json` and returns it parsed. */
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON, checked field by field by the tests
+export async function waitForSummary(outputDir: string, runId: string, timeoutMs = 45_000): Promise<any> {
+  const file = path.join(outputDir, runId, '_SUMMARY.json');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`no ${file} after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+/** Every result line of a run in a file:// output, by part file. */
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON lines
+export function readParts(outputDir: string, runId: string): { parts: string[]; lines: any[] } {
+  const dir = path.join(outputDir, runId);
+  const parts = readdirSync(dir)
+    .filter((f) => /^part-\d{6}\.jsonl$/.test(f))
+    .sort();
+  const lines = parts.flatMap((p) =>
+    readFileSync(path.join(dir, p), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+  );
+  return { parts, lines };
+}
+
+/** Asserts-friendly: image URI → occurrences. */
+export function countByImage(lines: Array<{ image: string }>): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const l of lines) m.set(l.image, (m.get(l.image) ?? 0) + 1);
+  return m;
+}

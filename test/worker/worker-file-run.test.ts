@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Registry } from 'prom-client';
+import { createRedis, jobIds, keys, PAYLOAD_VERSION, QUEUES } from '../../src/jobs/index.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { type RunningWorker, startWorker } from '../../src/worker/index.js';
+import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
+import {
+  countByImage,
+  createRunDirect,
+  openQueue,
+  readParts,
+  removeDir,
+  samplePhotos,
+  sleep,
+  tempDir,
+  waitForSummary,
+} from './helpers.js';
+
+const PREFIX = '{zstest}';
+
+describe('worker: runs on file:// storage with a real redis-server and the tiny model', () => {
+  let redis: RedisServerHandle;
+  let worker: RunningWorker;
+  let dir: string;
+  let out: string;
+  let badDir: string;
+
+  before(async () => {
+    redis = await startRedisServer();
+    dir = tempDir('worker-run');
+    out = path.join(dir, 'out');
+    badDir = path.join(dir, 'images');
+    mkdirSync(badDir, { recursive: true });
+    writeFileSync(path.join(badDir, 'empty.jpg'), Buffer.alloc(0));
+    writeFileSync(path.join(badDir, 'text.jpg'), 'this is not a JPEG at all\n');
+    copyFileSync(path.join(SAMPLE_IMAGES_DIR, 'n01440764_tench.JPEG'), path.join(badDir, 'ok.jpg'));
+    worker = startWorker({
+      env: {},
+      model: TINY_MODEL_DIR,
+      providers: ['cpu'],
+      redisUrl: redis.url,
+      queuePrefix: PREFIX,
+      concurrency: 3,
+      batchSize: 8,
+      metricsPort: 0,
+      scheduler: false,
+      queueExporter: false,
+      finalizeRetryMs: 200,
+      registry: new Registry(),
+      logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
+    });
+    await worker.ready;
+  });
+
+  after(async () => {
+    await worker?.close({ timeoutMs: 5_000 });
+    await redis?.stop();
+    removeDir(dir);
+  });
+
+  it('labels the 49 photos plus bad files: every image exactly once, error lines, _SUMMARY.json', async () => {
+    const photos = samplePhotos();
+    assert.equal(photos.length, 49);
+    const bad = ['empty.jpg', 'text.jpg', 'missing.jpg'].map((f) => `file://${path.join(badDir, f)}`);
+    const images = [...photos.slice(0, 20), ...bad, ...photos.slice(20)];
+    const labels = ['a fish', 'a dog', 'a bird', 'a vehicle', 'food'];
+    await createRunDirect({
+      runId: 'full',
+      redisUrl: redis.url,
+      prefix: PREFIX,
+      output: `file://${out}/`,
+      images,
+      labels,
+      chunkSize: 16,
+    });
+
+    const summary = await waitForSummary(out, 'full');
+    const { parts, lines } = readParts(out, 'full');
+    assert.deepEqual(parts, [
+      'part-000000.jsonl',
+      'part-000001.jsonl',
+      'part-000002.jsonl',
+      'part-000003.jsonl',
+    ]);
+    assert.equal(lines.length, images.length);
+    const counts = countByImage(lines);
+    assert.equal(counts.size, images.length);
+    for (const uri of images) assert.equal(counts.get(uri), 1, uri);
+    // Lines keep the input order inside the chunks.
+    assert.deepEqual(
+      lines.map((l) => l.image),
+      images,
+    );
+
+    const byImage = new Map(lines.map((l) => [l.image, l]));
+    assert.equal(byImage.get(bad[0]!).error.code, 'IMAGE_EMPTY');
+    assert.equal(byImage.get(bad[1]!).error.code, 'IMAGE_UNSUPPORTED_FORMAT');
+    assert.equal(byImage.get(bad[2]!).error.code, 'IMAGE_NOT_FOUND');
+    for (const uri of photos) {
+      const line = byImage.get(uri);
+      assert.equal(line.model, worker.model!.id);
+      assert.equal(typeof line.etag, 'string');
+      assert.deepEqual(line.labels.map((l: { label: string }) => l.label).sort(), [...labels].sort());
+      const sum = line.labels.reduce((s: number, l: { score: number }) => s + l.score, 0);
+      assert.ok(Math.abs(sum - 1) < 1e-4, `softmax scores sum to 1 (${sum})`);
+      for (let i = 1; i < line.labels.length; i++)
+        assert.ok(line.labels[i - 1].score >= line.labels[i].score);
+    }
+
+    assert.equal(summary.runId, 'full');
+    assert.equal(summary.state, 'completed');
+    assert.deepEqual(summary.counts, { images: 52, ok: 49, failed: 3, missing: 0 });
+    assert.deepEqual(summary.failuresByCode, {
+      IMAGE_EMPTY: 1,
+      IMAGE_UNSUPPORTED_FORMAT: 1,
+      IMAGE_NOT_FOUND: 1,
+    });
+    assert.deepEqual(summary.chunks.failed, []);
+    assert.equal(summary.chunks.written, 4);
+    assert.equal(summary.model.id, worker.model!.id);
+    assert.equal(summary.model.provider, 'cpu');
+    assert.deepEqual(summary.labels, labels);
+    assert.ok(summary.imagesPerSecond > 0);
+    assert.ok(Date.parse(summary.finishedAt) >= Date.parse(summary.startedAt));
+
+    const r = createRedis(redis.url);
+    const hash = await r.hgetall(keys(PREFIX).run('full'));
+    await r.quit();
+    assert.equal(hash.state, 'completed');
+    assert.deepEqual(JSON.parse(hash.summary!).counts, summary.counts);
+  });
+
+  it('a chunk whose first attempt fails is retried and its part holds each image once', async () => {
+    const images = samplePhotos().slice(0, 10);
+    // The run's output folder is a FILE at first, so writing the part fails; it is removed after that failure.
+    mkdirSync(path.join(dir, 'retry-out'), { recursive: true });
+    const blocker = path.join(dir, 'retry-out', 'retry');
+    writeFileSync(blocker, 'in the way');
+    const queue = openQueue(redis.url, PREFIX);
+    await createRunDirect({
+      runId: 'retry',
+      redisUrl: redis.url,
+      prefix: PREFIX,
+      output: `file://${dir}/retry-out/`,
+      images,
+      chunkSize: 10,
+      attempts: 4,
+      backoffMs: 1_500,
+    });
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const job = await queue.getJob(jobIds.chunk('retry', 0));
+      if (job && job.attemptsMade >= 1) break;
+      assert.ok(Date.now() < deadline, 'the first attempt did not fail');
+      await sleep(25);
+    }
+    rmSync(blocker);
+    const summary = await waitForSummary(path.join(dir, 'retry-out'), 'retry');
+    const job = await queue.getJob(jobIds.chunk('retry', 0));
+    await queue.close();
+    assert.ok(job!.attemptsMade >= 2, `retried (attempts made: ${job!.attemptsMade})`);
+    const { lines } = readParts(path.join(dir, 'retry-out'), 'retry');
+    assert.equal(lines.length, 10);
+    assert.equal(countByImage(lines).size, 10);
+    assert.deepEqual(summary.counts, { images: 10, ok: 10, failed: 0, missing: 0 });
+  });
+
+  it('fails an invalid chunk payload at once (no retries) with a clear reason', async () => {
+    const queue = openQueue(redis.url, PREFIX);
+    const job = await queue.add(
+      'chunk',
+      { v: PAYLOAD_VERSION, runId: 'nope', index: 0, images: [{ uri: '../../etc/passwd' }] },
+      { jobId: 'bad-payload', attempts: 5, backoff: { type: 'fixed', delay: 10 } },
+    );
+    const missing = await queue.add(
+      'chunk',
+      { v: PAYLOAD_VERSION, runId: 'no-such-run', index: 0, images: [{ uri: 'file:///tmp/x.jpg' }] },
+      { jobId: 'no-run', attempts: 5 },
+    );
+    const failed = async (id: string) => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const j = await queue.getJob(id);
+        if (j && (await j.getState()) === 'failed') return (await queue.getJob(id))!;
+        assert.ok(Date.now() < deadline, `${id} did not fail`);
+        await sleep(50);
+      }
+    };
+    const j1 = await failed(job.id!);
+    assert.equal(j1.attemptsStarted, 1);
+    assert.match(j1.failedReason, /^JOB_INVALID_PAYLOAD: .*images\.0\.uri/);
+    const j2 = await failed(missing.id!);
+    assert.equal(j2.attemptsStarted, 1);
+    assert.match(j2.failedReason, /^RUN_NOT_FOUND: run no-such-run does not exist/);
+    await queue.close();
+  });
+
+  it('a cancelled run writes no part and a cancelled _SUMMARY.json', async () => {
+    const r = createRedis(redis.url);
+    await r.hset(keys(PREFIX).run('cancelled'), 'state', 'cancelled');
+    await createRunDirect({
+      runId: 'cancelled',
+      redisUrl: redis.url,
+      prefix: PREFIX,
+      output: `file://${out}/`,
+      images: samplePhotos().slice(0, 8),
+      chunkSize: 4,
+      state: 'cancelled',
+    });
+    const summary = await waitForSummary(out, 'cancelled');
+    assert.equal(summary.state, 'cancelled');
+    assert.deepEqual(summary.counts, { images: 8, ok: 0, failed: 0, missing: 8 });
+    assert.equal(summary.chunks.cancelled, 2);
+    assert.deepEqual(
+      readdirSync(path.join(out, 'cancelled')).filter((f) => f.startsWith('part-')),
+      [],
+    );
+    assert.equal(await r.hget(keys(PREFIX).run('cancelled'), 'state'), 'cancelled');
+    await r.quit();
+  });
+
+  it('finalize waits until the producer seals the run', async () => {
+    await createRunDirect({
+      runId: 'unsealed',
+      redisUrl: redis.url,
+      prefix: PREFIX,
+      output: `file://${out}/`,
+      images: samplePhotos().slice(0, 4),
+      chunkSize: 4,
+      sealed: false,
+    });
+    const r = createRedis(redis.url);
+    const deadline = Date.now() + 15_000;
+    while ((await r.hlen(keys(PREFIX).runProgress('unsealed'))) < 1) {
+      assert.ok(Date.now() < deadline, 'the chunk was not processed');
+      await sleep(50);
+    }
+    await sleep(600);
+    assert.equal(existsSync(path.join(out, 'unsealed', '_SUMMARY.json')), false, 'no summary before sealing');
+    const runs = openQueue(redis.url, PREFIX, QUEUES.runs);
+    assert.equal(await (await runs.getJob(jobIds.run('unsealed')))!.getState(), 'delayed');
+    await runs.close();
+    await r.hset(keys(PREFIX).run('unsealed'), 'sealed', '1');
+    await r.quit();
+    const summary = await waitForSummary(out, 'unsealed');
+    assert.deepEqual(summary.counts, { images: 4, ok: 4, failed: 0, missing: 0 });
+  });
+});
