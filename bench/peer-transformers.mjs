@@ -3,8 +3,11 @@
 // Plain JavaScript on purpose (not compiled): it only needs the published package.
 //
 //   node bench/peer-transformers.mjs --model DIR --images DIR [--labels a,b,c] [--passes N] [--warmup N]
-//                                    [--threads N]
+//                                    [--threads N] [--serve]
 // Prints one JSON object on the last stdout line: { imagesPerSecond, passes, images, ... }.
+// With --serve it loads, warms up, prints {"ready":true,...} and then runs one timed pass per "pass" line
+// on stdin, answering {"ms":...,"cpuMs":...} (so a bench can interleave it with its own measurements);
+// "quit" or end of input exits.
 import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +22,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '1' },
     threads: { type: 'string' },
     template: { type: 'string', default: 'This is a photo of {}.' },
+    serve: { type: 'boolean', default: false },
   },
 });
 if (!values.model || !values.images) {
@@ -57,6 +61,29 @@ const runPass = async () => {
 };
 
 for (let i = 0; i < warmup; i++) await runPass();
+
+if (values.serve) {
+  const { createInterface } = await import('node:readline');
+  const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  say({
+    ready: true,
+    version: env.version,
+    images: images.length,
+    labels: labels.length,
+    loadMs: Math.round(loadMs),
+  });
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() === 'quit') break;
+    const c0 = process.cpuUsage();
+    const s = performance.now();
+    await runPass();
+    const ms = performance.now() - s;
+    const c = process.cpuUsage(c0);
+    say({ ms, cpuMs: (c.user + c.system) / 1000 });
+  }
+  process.exit(0);
+}
+
 const passMs = [];
 const cpu0 = process.cpuUsage();
 let sample;

@@ -33,6 +33,8 @@ export interface ClassifierOptions {
   batchSize?: number;
   maxWaitMs?: number;
   intraOpThreads?: number;
+  decodeConcurrency?: number;
+  maxInFlight?: number;
   resize?: 'exact' | 'fast';
 }
 
