@@ -85,6 +85,12 @@ function defineMetrics(registry: Registry) {
       labelNames: ['result', 'tier'] as const,
       registers,
     }),
+    imageEmbeddingReuse: new Counter({
+      name: 'zeroshot_image_embedding_reuse_lookups_total',
+      help: 'Stored image-embedding lookups (--reuse-embeddings), by result (hit|miss)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
     modelInfo: new Gauge({
       name: 'zeroshot_model_info',
       help: 'Always 1; labels describe the loaded model',

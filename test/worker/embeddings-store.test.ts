@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { keys } from '../../src/jobs/names.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import { createStorage } from '../../src/storage/index.js';
 import type { Storage } from '../../src/storage/types.js';
 import {
@@ -116,6 +118,22 @@ function suite(
       assertClose(got[3], rows[2]!.embedding, 'unchanged image');
       const other = await store({ modelId: 'another-model' }).lookup([{ uri: rows[2]!.uri, etag: 'etag-2' }]);
       assert.deepEqual(other, [undefined]);
+    });
+
+    test('lookups are counted as hits and misses', async () => {
+      const rows = rowsFor('s3://photos/m/', 3);
+      await store().writePack(output, 'run-m', 0, rows);
+      const metrics = createMetrics(new Registry());
+      await store({ metrics }).lookup([
+        { uri: rows[0]!.uri, etag: 'etag-0' },
+        { uri: rows[1]!.uri, etag: 'etag-1' },
+        { uri: rows[2]!.uri, etag: 'other' },
+        { uri: rows[2]!.uri },
+      ]);
+      const values = (await metrics.imageEmbeddingReuse.get()).values;
+      const count = (result: string) => values.find((v) => v.labels.result === result)?.value;
+      assert.equal(count('hit'), 2);
+      assert.equal(count('miss'), 2);
     });
 
     test('rows without an ETag are not stored; a chunk with none writes nothing', async () => {

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { UsageError } from '../../core/errors/index.js';
 import { DEFAULT_PREFIX, ID_PATTERN, keys } from '../../jobs/names.js';
 import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { Storage } from '../../storage/types.js';
 import { decodePack, encodePack, type PackView, rowKey } from './pack-format.js';
 
@@ -20,6 +21,8 @@ export interface EmbeddingStoreOptions {
   /** Packs fetched in parallel by one lookup. Default 4. */
   fetchConcurrency?: number;
   logger?: Logger;
+  /** Counts `zeroshot_image_embedding_reuse_lookups_total{result}` per image looked up. */
+  metrics?: Metrics;
 }
 
 export interface ImageRef {
@@ -136,7 +139,7 @@ export function createEmbeddingStore(opts: EmbeddingStoreOptions): EmbeddingStor
     }
   }
 
-  return {
+  const store: EmbeddingStore = {
     async lookup(images) {
       const out = new Array<Float32Array | undefined>(images.length).fill(undefined);
       const asked: number[] = [];
@@ -205,6 +208,19 @@ export function createEmbeddingStore(opts: EmbeddingStoreOptions): EmbeddingStor
       });
       await redis.hset(indexKey, ...fields);
       return { uri, count: kept.length };
+    },
+  };
+
+  const reuse = opts.metrics?.imageEmbeddingReuse;
+  if (!reuse) return store;
+  return {
+    writePack: store.writePack,
+    async lookup(images) {
+      const out = await store.lookup(images);
+      const hits = out.reduce((n, v) => n + (v ? 1 : 0), 0);
+      if (hits > 0) reuse.inc({ result: 'hit' }, hits);
+      if (out.length > hits) reuse.inc({ result: 'miss' }, out.length - hits);
+      return out;
     },
   };
 }
