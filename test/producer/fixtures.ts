@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { DelayedError, type Job, WaitingChildrenError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type ChunkPayload, keys, QUEUES, redisOptions } from '../../src/jobs/index.js';
+import { CLI } from '../support/shared.js';
 
 /** A temp directory with files at the given relative paths (content: the path itself). */
 export function makeTree(files: string[]): { dir: string; uri: string; cleanup(): void } {
@@ -102,4 +104,34 @@ export async function until(cond: () => Promise<boolean>, timeoutMs = 20_000, st
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `bin/zeroshot.js` as a child process (the built CLI) with extra environment variables. */
+export function runCli(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ZEROSHOT_LOG_FORMAT: 'json', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

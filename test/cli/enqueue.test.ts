@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { keys } from '../../src/jobs/index.js';
+import { keysUnder, makeTree, runCli, startFakeWorker } from '../producer/fixtures.js';
+import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+
+describe('zeroshot enqueue (CLI)', () => {
+  let server: RedisServerHandle;
+  let redis: Redis;
+  const trees: Array<{ dir: string; uri: string; cleanup(): void }> = [];
+  const tree = (files: string[]) => {
+    const t = makeTree(files);
+    trees.push(t);
+    return t;
+  };
+  const prefix = '{zcli-enq}';
+  let env: Record<string, string>;
+
+  before(async () => {
+    server = await startRedisServer();
+    redis = new Redis(server.url);
+    env = { REDIS_URL: server.url, ZEROSHOT_QUEUE_PREFIX: prefix };
+  });
+  after(async () => {
+    redis.disconnect();
+    await server.stop();
+    for (const t of trees) t.cleanup();
+  });
+
+  it('enqueues a local directory and prints the run id', async () => {
+    const src = tree(['a.jpg', 'b.jpg', 'sub/c.png', 'readme.txt']);
+    const out = tree([]);
+    const res = await runCli(
+      ['enqueue', src.dir, '--labels', 'cat,dog', '--output', out.dir, '--chunk-size', '2'],
+      env,
+    );
+    assert.equal(res.code, 0, res.stderr);
+    const runId = res.stdout.trim();
+    assert.match(runId, /^\d{8}-\d{6}-[0-9a-f]{6}$/);
+    assert.match(res.stderr, /enqueued 3 images in 2 chunks/);
+    const run = await redis.hgetall(keys(prefix).run(runId));
+    assert.equal(run.sealed, '1');
+    assert.equal(JSON.parse(run.spec as string).output, `file://${out.dir}/`);
+  });
+
+  it('prints JSON, takes the output from ZEROSHOT_OUTPUT and is idempotent on --run-id', async () => {
+    const src = tree(['a.jpg']);
+    const out = tree([]);
+    const args = ['enqueue', `${src.uri}a.jpg`, '--labels', 'x', '--run-id', 'cli-json', '--json'];
+    const first = await runCli(args, { ...env, ZEROSHOT_OUTPUT: out.uri });
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(JSON.parse(first.stdout), { runId: 'cli-json', chunks: 1, images: 1, created: true });
+    const second = await runCli(args, { ...env, ZEROSHOT_OUTPUT: out.uri });
+    assert.deepEqual(JSON.parse(second.stdout), { runId: 'cli-json', chunks: 1, images: 1, created: false });
+  });
+
+  it('exits 2 with a one-line explanation on usage errors and enqueues nothing', async () => {
+    const src = tree(['a.jpg']);
+    const out = tree([]);
+    const isolated = { REDIS_URL: server.url, ZEROSHOT_QUEUE_PREFIX: '{zcli-bad}', ZEROSHOT_OUTPUT: '' };
+    const cases: Array<[string[], RegExp]> = [
+      [['enqueue', src.dir, '--labels', 'cat,cat', '--output', out.dir], /duplicate label "cat"/],
+      [['enqueue', src.dir, '--output', out.dir], /no labels given/],
+      [['enqueue', src.dir, '--labels', 'a'], /--output is required/],
+      [
+        ['enqueue', src.dir, '--labels', 'a', '--output', out.dir, '--colour', 'red'],
+        /unknown option '--colour'/,
+      ],
+      [['enqueue', 'ftp://host/x.jpg', '--labels', 'a', '--output', out.dir], /unsupported scheme "ftp:"/],
+      [['enqueue', 's3://bucket/../x/', '--labels', 'a', '--output', out.dir], /"\.\." is not allowed/],
+      [['enqueue', src.dir, '--labels', 'a', '--output', 's3://bucket/a/../../b'], /--output/],
+      [['enqueue', src.dir, '--labels', 'a', '--output', out.dir, '--chunk-size', '0'], /--chunk-size/],
+      [['enqueue', src.dir, '--labels', 'a', '--output', out.dir, '--mode', 'fuzzy'], /--mode/],
+      [
+        ['enqueue', src.dir, '--labels', 'a', '--output', out.dir, '--ensemble', 'nope'],
+        /unknown template ensemble/,
+      ],
+      [['enqueue', '--labels', 'a', '--output', out.dir], /nothing to enqueue/],
+    ];
+    for (const [args, re] of cases) {
+      const res = await runCli(args, isolated);
+      assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);
+      assert.match(res.stderr, re, args.join(' '));
+      assert.equal(res.stdout, '');
+      assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
+    }
+    assert.deepEqual(await keysUnder(redis, '{zcli-bad}'), []);
+  });
+
+  it('reports an unreachable Redis clearly, without the password', async () => {
+    const src = tree(['a.jpg']);
+    const res = await runCli(['enqueue', src.dir, '--labels', 'a', '--output', src.dir], {
+      REDIS_URL: 'redis://:s3cret@127.0.0.1:1',
+    });
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /REDIS_UNAVAILABLE: cannot reach Redis/);
+    assert.doesNotMatch(res.stderr, /s3cret/);
+  });
+
+  it('--wait follows the run to its end and prints the summary', async () => {
+    const src = tree(Array.from({ length: 9 }, (_, i) => `w/${i}.jpg`));
+    const out = tree([]);
+    const worker = startFakeWorker({ redisUrl: server.url, prefix, chunkDelayMs: 20 });
+    try {
+      const res = await runCli(
+        [
+          'enqueue',
+          src.dir,
+          '--labels',
+          'a,b',
+          '--output',
+          out.dir,
+          '--chunk-size',
+          '2',
+          '--wait',
+          '--json',
+          '--run-id',
+          'waited',
+        ],
+        env,
+      );
+      assert.equal(res.code, 0, res.stderr);
+      const body = JSON.parse(res.stdout);
+      assert.equal(body.runId, 'waited');
+      assert.equal(body.status.state, 'completed');
+      assert.deepEqual(body.status.images, { total: 9, done: 9, failed: 0 });
+      assert.deepEqual(body.status.chunks, { total: 5, done: 5, failed: 0, pending: 0 });
+
+      const human = await runCli(
+        ['enqueue', src.dir, '--labels', 'a,b', '--output', out.dir, '--wait', '--run-id', 'waited-2'],
+        env,
+      );
+      assert.equal(human.code, 0, human.stderr);
+      assert.match(human.stdout, /state\s+completed/);
+      assert.match(human.stdout, /images\s+9\/9 processed/);
+    } finally {
+      await worker.close();
+    }
+  });
+});
