@@ -30,7 +30,7 @@ function defaultOnRetry(info: RetryInfo): void {
 export function createStorage(config: StorageConfig = storageConfigFromEnv()): Storage {
   validateStorageConfig(config);
   const onRetry = (info: RetryInfo) => {
-    metrics().retries.inc({ kind: 'storage' });
+    (config.metrics ?? metrics()).retries.inc({ kind: 'storage' });
     (config.onRetry ?? defaultOnRetry)(info);
   };
   const file = new FileBackend();

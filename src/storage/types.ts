@@ -76,6 +76,11 @@ export interface StorageConfig {
   listApi?: 'v1' | 'v2';
   /** Called before each retry (after the metric zeroshot_retries_total{kind="storage"} is incremented). */
   onRetry?: (info: RetryInfo) => void;
+  /**
+   * Where retries are counted (`zeroshot_retries_total{kind="storage"}`): pass your `Metrics` when it is
+   * built on a custom registry. Default: the process-wide `metrics()`.
+   */
+  metrics?: { retries: { inc(labels: { kind: 'storage' }): void } };
 }
 
 export interface RetryInfo {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { metrics } from '../../src/observability/metrics.js';
+import { Registry } from 'prom-client';
+import { createMetrics, metrics } from '../../src/observability/metrics.js';
 import {
   createStorage,
   type ObjectInfo,
@@ -123,8 +124,10 @@ describe('S3 retries through a fault-injecting proxy', () => {
     }
   });
 
-  it('gives up after maxAttempts with a retryable STORAGE_TRANSIENT', async () => {
-    const few = createStorage(config({ maxAttempts: 3 }));
+  it('gives up after maxAttempts with a retryable STORAGE_TRANSIENT; counts into a custom registry', async () => {
+    const registry = new Registry();
+    const custom = createMetrics(registry);
+    const few = createStorage(config({ maxAttempts: 3, metrics: custom }));
     try {
       const before = proxy.stats.requests;
       proxy.failNext(100, '5xx');
@@ -136,6 +139,8 @@ describe('S3 retries through a fault-injecting proxy', () => {
         return true;
       });
       assert.equal(proxy.stats.requests - before, 3);
+      const counted = (await custom.retries.get()).values.find((v) => v.labels.kind === 'storage')?.value;
+      assert.equal(counted, 2);
     } finally {
       few.close();
     }
