@@ -166,6 +166,10 @@ function suite(
       await storage.put(written.uri, body.subarray(0, 50));
       assert.deepEqual(await store().lookup(refs), [undefined, undefined, undefined, undefined]);
 
+      // Something huge at the pack URI is not buffered (above the largest possible pack): a miss.
+      await storage.put(written.uri, Buffer.alloc(2 * 1024 * 1024, 7));
+      assert.deepEqual(await store().lookup(refs), [undefined, undefined, undefined, undefined]);
+
       await storage.delete(written.uri);
       assert.deepEqual(await store().lookup(refs), [undefined, undefined, undefined, undefined]);
 

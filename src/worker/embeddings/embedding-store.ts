@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { UsageError } from '../../core/errors/index.js';
 import { DEFAULT_PREFIX, ID_PATTERN, keys } from '../../jobs/names.js';
+import { LIMITS } from '../../jobs/schemas.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Storage } from '../../storage/types.js';
@@ -107,6 +108,8 @@ export function createEmbeddingStore(opts: EmbeddingStoreOptions): EmbeddingStor
   const indexKey = keys(opts.prefix ?? DEFAULT_PREFIX).embeddingIndex(modelId);
   const concurrency = opts.fetchConcurrency ?? 4;
   const log = opts.logger;
+  /** The largest pack a chunk can produce: never buffer more than that from a pack URI. */
+  const maxPackBytes = 64 + LIMITS.maxChunkSize * (8 + 2 * dim);
   const packs = new LRUCache<string, CachedPack>({
     maxSize: opts.packCacheBytes ?? 64 * 1024 * 1024,
     sizeCalculation: (p) => Math.max(1, p.bytes),
@@ -117,7 +120,7 @@ export function createEmbeddingStore(opts: EmbeddingStoreOptions): EmbeddingStor
     const cached = fresh ? undefined : packs.get(uri);
     if (cached) return cached.view;
     try {
-      const { body } = await storage.get(uri);
+      const { body } = await storage.get(uri, { maxBytes: maxPackBytes });
       const view = decodePack(body);
       if (view.dim !== dim) {
         log?.warn(
