@@ -96,6 +96,11 @@ export async function startS3FaultProxy(opts: S3FaultProxyOptions): Promise<S3Fa
         agent,
       },
       (up) => {
+        up.on('error', () => res.socket?.destroy());
+        if (res.socket?.destroyed) {
+          up.destroy();
+          return;
+        }
         res.writeHead(up.statusCode ?? 502, up.headers);
         if (!cutMidBody) {
           up.pipe(res);
@@ -117,6 +122,9 @@ export async function startS3FaultProxy(opts: S3FaultProxyOptions): Promise<S3Fa
   };
 
   const server = http.createServer((req, res) => {
+    // Clients time out and hang up mid-request on purpose here: never let that crash the proxy.
+    req.on('error', () => {});
+    res.on('error', () => {});
     stats.requests++;
     const fault = pick();
     if (fault === undefined) return forward(req, res, false);
@@ -155,6 +163,7 @@ export async function startS3FaultProxy(opts: S3FaultProxyOptions): Promise<S3Fa
       }
     }
   });
+  server.on('clientError', (_err, socket) => socket.destroy());
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
