@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import { DEFAULT_PREFIX } from './names.js';
 
@@ -16,7 +18,8 @@ export function queueConfigFromEnv(env = process.env, overrides: Partial<QueueCo
 }
 
 /**
- * ioredis options for a URL. `rediss://` turns TLS on; `ZEROSHOT_REDIS_TLS_CA` / `_INSECURE` tune it.
+ * ioredis options for a URL. `rediss://` turns TLS on; `ZEROSHOT_REDIS_TLS_CA` (PEM text or a PEM file path)
+ * and `ZEROSHOT_REDIS_TLS_INSECURE=1` (skip verification) tune it.
  * `blocking` connections (BullMQ workers) must not give up on commands: maxRetriesPerRequest null.
  */
 export function redisOptions(url: string, { blocking = false, env = process.env } = {}): RedisOptions {
@@ -35,9 +38,12 @@ export function redisOptions(url: string, { blocking = false, env = process.env 
   if (u.username) opts.username = decodeURIComponent(u.username);
   if (u.password) opts.password = decodeURIComponent(u.password);
   if (u.protocol === 'rediss:') {
+    const ca = env.ZEROSHOT_REDIS_TLS_CA;
     opts.tls = {
-      servername: u.hostname,
-      ...(env.ZEROSHOT_REDIS_TLS_CA ? { ca: env.ZEROSHOT_REDIS_TLS_CA } : {}),
+      // SNI must be a host name (RFC 6066); an IP is still verified against the certificate's IP SANs.
+      ...(isIP(u.hostname.replace(/^\[|\]$/g, '')) ? {} : { servername: u.hostname }),
+      // PEM text, or the path of a PEM file (easier to mount as a secret).
+      ...(ca ? { ca: ca.includes('-----BEGIN') ? ca : readFileSync(ca, 'utf8') } : {}),
       ...(env.ZEROSHOT_REDIS_TLS_INSECURE === '1' ? { rejectUnauthorized: false } : {}),
     };
   }
