@@ -14,8 +14,10 @@ import {
   retryFailedChunks,
   waitForRun,
 } from '../../src/producer/index.js';
+import { createStorage } from '../../src/storage/index.js';
+import type { Storage } from '../../src/storage/types.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { makeTree, startFakeWorker } from './fixtures.js';
+import { makeTree, startFakeWorker, until } from './fixtures.js';
 
 describe('run lifecycle: status, runs, cancel, failed, retry', () => {
   let server: RedisServerHandle;
@@ -157,5 +159,53 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
     );
     assert.equal(await parent?.getState(), 'completed');
     assert.equal(await redis.hget(keys(p).run('f1'), 'state'), 'completed');
+  });
+
+  it('does not finalize before sealing, even when the first chunks finish while the listing is slow', async () => {
+    const p = prefix();
+    const d = { redisUrl: server.url, prefix: p };
+    const real = createStorage();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    // The real file backend, but the listing stalls after 40 keys (the first flow batch is 32 chunks of 1).
+    const storage: Storage = {
+      ...real,
+      list: async function* (uri, o) {
+        let i = 0;
+        for await (const obj of real.list(uri, o)) {
+          if (++i === 40) await gate;
+          yield obj;
+        }
+      },
+      get: real.get.bind(real),
+      head: real.head.bind(real),
+      put: real.put.bind(real),
+      delete: real.delete.bind(real),
+      close: real.close.bind(real),
+    };
+    const worker = startFakeWorker(d);
+    try {
+      const enqueued = enqueueRun(
+        { sources: [images(60)], labels: ['a'], output: out(), chunkSize: 1, runId: 'slow' },
+        { ...d, storage },
+      );
+      // Every chunk added so far completes; the parent has nothing pending but must not finalize.
+      await until(async () => (await redis.hlen(keys(p).runProgress('slow'))) >= 32, 20_000);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await redis.hget(keys(p).run('slow'), 'state'), 'running');
+      assert.equal(await redis.hget(keys(p).run('slow'), 'summary'), null);
+      release();
+      assert.equal((await enqueued).chunks, 60);
+      const final = await waitForRun('slow', { pollMs: 50, timeoutMs: 20_000 }, d);
+      assert.equal(final.state, 'completed');
+      assert.deepEqual(final.chunks, { total: 60, done: 60, failed: 0, pending: 0 });
+      assert.deepEqual(final.images, { total: 60, done: 60, failed: 0 });
+    } finally {
+      release();
+      await worker.close();
+      real.close();
+    }
   });
 });
