@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/core/errors/index.js';
 import { resolveWorkerConfig, WORKER_OPTIONS } from '../../src/worker/config.js';
+import { CLI } from '../support/shared.js';
 
 describe('worker configuration', () => {
   it('uses defaults, then the environment, then explicit options', () => {
@@ -53,5 +55,21 @@ describe('worker configuration', () => {
     const envs = WORKER_OPTIONS.map((o) => o.env);
     assert.equal(new Set(envs).size, envs.length);
     for (const o of WORKER_OPTIONS) assert.match(o.env, /^(REDIS_URL|ZEROSHOT_[A-Z_]+)$/);
+  });
+
+  it('`zeroshot worker --help` lists every flag with its env variable and default', () => {
+    const res = spawnSync(process.execPath, [CLI, 'worker', '--help'], { encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stderr);
+    const help = res.stdout.replace(/\s+/g, ' ');
+    for (const o of WORKER_OPTIONS) {
+      assert.ok(help.includes(o.flag), `help lists ${o.flag}`);
+      assert.ok(help.includes(`env ${o.env};`), `help names ${o.env}`);
+    }
+  });
+
+  it('`zeroshot worker` rejects a bad flag with exit status 2 and one clear line', () => {
+    const res = spawnSync(process.execPath, [CLI, 'worker', '--concurrency', '0'], { encoding: 'utf8' });
+    assert.equal(res.status, 2);
+    assert.match(res.stderr, /--concurrency must be an integer from 1 to 256 \(got "0"\)/);
   });
 });
