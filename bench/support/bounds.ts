@@ -17,7 +17,7 @@ export interface DecodeResult {
 export async function measureDecode(
   pre: ImagePreprocessorLike,
   photos: Photo[],
-  opts: { concurrency: number; passes: number; imageSize: number },
+  opts: { concurrency: number; passes: number; imageSize: number; warmup?: number },
 ): Promise<DecodeResult> {
   const per = 3 * opts.imageSize * opts.imageSize;
   const target = new Float32Array(per * opts.concurrency);
@@ -31,7 +31,7 @@ export async function measureDecode(
         free.push(lane);
       }
     });
-  const t = await timeRepeated(pass, { minIterations: opts.passes, minMs: 0, warmup: 1 });
+  const t = await timeRepeated(pass, { minIterations: opts.passes, minMs: 0, warmup: opts.warmup ?? 1 });
   return {
     concurrency: opts.concurrency,
     passes: t.iterations,
