@@ -102,6 +102,23 @@ describe('enqueueRun', () => {
     await chunks.close();
   });
 
+  it('sets priority, attempts, backoff and retention on chunk jobs', async () => {
+    const p = prefix();
+    const src = tree(['a.jpg']);
+    await enqueueRun(
+      { sources: [src.uri], labels: ['x'], output: out(), runId: 'opts', priority: 3, attempts: 7 },
+      { redisUrl: server.url, prefix: p },
+    );
+    const chunks = new Queue(QUEUES.chunks, { connection: redis, prefix: p });
+    const job = await Job.fromId(chunks, jobIds.chunk('opts', 0));
+    assert.equal(job?.opts.priority, 3);
+    assert.equal(job?.opts.attempts, 7);
+    assert.deepEqual(job?.opts.backoff, { type: 'exponential', delay: 2_000 });
+    assert.ok(job?.opts.removeOnComplete && job.opts.removeOnFail, 'completed/failed jobs are trimmed');
+    assert.equal(await job?.getState(), 'prioritized');
+    await chunks.close();
+  });
+
   it('generates sortable time-based run ids by default', async () => {
     const p = prefix();
     const src = tree(['a.jpg']);

@@ -208,4 +208,79 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
       real.close();
     }
   });
+
+  /** The real file backend whose listing calls `hook` before yielding key number `at`. */
+  const hooked = (at: number, hook: () => Promise<void>) => {
+    const real = createStorage();
+    const storage: Storage = {
+      ...real,
+      list: async function* (uri, o) {
+        let i = 0;
+        for await (const obj of real.list(uri, o)) {
+          if (++i === at) await hook();
+          yield obj;
+        }
+      },
+      get: real.get.bind(real),
+      head: real.head.bind(real),
+      put: real.put.bind(real),
+      delete: real.delete.bind(real),
+      close: real.close.bind(real),
+    };
+    return storage;
+  };
+
+  it('a run cancelled while it is still being enqueued stops listing and ends cancelled', async () => {
+    const p = prefix();
+    const d = { redisUrl: server.url, prefix: p };
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const storage = hooked(40, () => gate);
+    const enqueued = enqueueRun(
+      { sources: [images(200)], labels: ['a'], output: out(), chunkSize: 1, runId: 'cw' },
+      { ...d, storage },
+    );
+    await until(async () => (await redis.hget(keys(p).run('cw'), 'chunks')) === '32');
+    const res = await cancelRun('cw', d);
+    assert.equal(res.removed, 32);
+    release();
+    const done = await enqueued;
+    assert.ok(done.chunks < 200, `listing stopped early (${done.chunks} chunks)`);
+    assert.equal(await redis.hget(keys(p).run('cw'), 'sealed'), '1');
+    const worker = startFakeWorker(d);
+    try {
+      const final = await waitForRun('cw', { pollMs: 50, timeoutMs: 20_000 }, d);
+      assert.equal(final.state, 'cancelled');
+    } finally {
+      await worker.close();
+      storage.close();
+    }
+  });
+
+  it('a listing that fails part-way cancels what was enqueued and reports the error', async () => {
+    const p = prefix();
+    const d = { redisUrl: server.url, prefix: p };
+    const storage = hooked(50, async () => {
+      throw new Error('listing broke');
+    });
+    await assert.rejects(
+      enqueueRun(
+        { sources: [images(80)], labels: ['a'], output: out(), chunkSize: 1, runId: 'lf' },
+        { ...d, storage },
+      ),
+      /listing broke/,
+    );
+    const run = await redis.hgetall(keys(p).run('lf'));
+    assert.equal(run.state, 'cancelled');
+    assert.equal(run.sealed, '1');
+    assert.match(run.error ?? '', /enqueue failed: listing broke/);
+    const chunks = new Queue(QUEUES.chunks, { connection: redis, prefix: p });
+    assert.equal(await chunks.count(), 0, 'the chunks already enqueued were removed');
+    await chunks.close();
+    const status = await getRunStatus('lf', d);
+    assert.match(status.error ?? '', /listing broke/);
+    storage.close();
+  });
 });

@@ -30,12 +30,29 @@ describe('S3 sources: prefix listings and manifests', () => {
   before(async () => {
     [server, s3] = await Promise.all([startRedisServer(), startS3Server([BUCKET])]);
     redis = new Redis(server.url);
-    storage = createStorage({ endpoint: s3.endpoint, credentials: s3.credentials, region: s3.region, forcePathStyle: true });
-    const keys = ['photos/a.jpg', 'photos/b.png', 'photos/deep/c.webp', 'photos/deep/skip.txt', 'other/d.jpg'];
+    storage = createStorage({
+      endpoint: s3.endpoint,
+      credentials: s3.credentials,
+      region: s3.region,
+      forcePathStyle: true,
+    });
+    const keys = [
+      'photos/a.jpg',
+      'photos/b.png',
+      'photos/deep/c.webp',
+      'photos/deep/skip.txt',
+      'other/d.jpg',
+    ];
     for (const k of keys) await storage.put(`s3://${BUCKET}/${k}`, `bytes of ${k}`);
     const u = (k: string) => `s3://${BUCKET}/${k}`;
-    await storage.put(u('lists/m.jsonl'), `${JSON.stringify({ uri: u('photos/a.jpg') })}\n${JSON.stringify({ uri: u('other/d.jpg') })}\n`);
-    await storage.put(u('lists/m.csv'), `uri,label\n${u('photos/b.png')},x\n"${u('photos/deep/c.webp')}",y\n`);
+    await storage.put(
+      u('lists/m.jsonl'),
+      `${JSON.stringify({ uri: u('photos/a.jpg') })}\n${JSON.stringify({ uri: u('other/d.jpg') })}\n`,
+    );
+    await storage.put(
+      u('lists/m.csv'),
+      `uri,label\n${u('photos/b.png')},x\n"${u('photos/deep/c.webp')}",y\n`,
+    );
     await storage.put(u('lists/bad.csv'), `uri\n${u('photos/a.jpg')}\n/etc/passwd\n`);
   });
   after(async () => {
@@ -58,7 +75,13 @@ describe('S3 sources: prefix listings and manifests', () => {
     );
     assert.ok(imgs.every((i) => typeof i.etag === 'string' && i.etag.length > 0 && !i.etag.includes('"')));
     const filtered = await enqueueRun(
-      { sources: [`s3://${BUCKET}/photos/`], labels: ['a'], output: `s3://${BUCKET}/results/`, runId: 's3b', exclude: ['deep/**'] },
+      {
+        sources: [`s3://${BUCKET}/photos/`],
+        labels: ['a'],
+        output: `s3://${BUCKET}/results/`,
+        runId: 's3b',
+        exclude: ['deep/**'],
+      },
       d,
     );
     assert.equal(filtered.images, 2);
@@ -68,12 +91,18 @@ describe('S3 sources: prefix listings and manifests', () => {
 
   it('reads JSONL and CSV manifests stored in S3', async () => {
     const d = deps();
-    await enqueueRun({ manifest: `s3://${BUCKET}/lists/m.jsonl`, labels: ['a'], output: `s3://${BUCKET}/r/`, runId: 'mj' }, d);
+    await enqueueRun(
+      { manifest: `s3://${BUCKET}/lists/m.jsonl`, labels: ['a'], output: `s3://${BUCKET}/r/`, runId: 'mj' },
+      d,
+    );
     assert.deepEqual(
       (await imagesOf(d.prefix, 'mj')).map((i) => i.uri),
       [`s3://${BUCKET}/photos/a.jpg`, `s3://${BUCKET}/other/d.jpg`],
     );
-    await enqueueRun({ manifest: `s3://${BUCKET}/lists/m.csv`, labels: ['a'], output: `s3://${BUCKET}/r/`, runId: 'mc' }, d);
+    await enqueueRun(
+      { manifest: `s3://${BUCKET}/lists/m.csv`, labels: ['a'], output: `s3://${BUCKET}/r/`, runId: 'mc' },
+      d,
+    );
     assert.deepEqual(
       (await imagesOf(d.prefix, 'mc')).map((i) => i.uri),
       [`s3://${BUCKET}/photos/b.png`, `s3://${BUCKET}/photos/deep/c.webp`],
@@ -87,7 +116,10 @@ describe('S3 sources: prefix listings and manifests', () => {
       (err: Error) => err instanceof UsageError && /line 3: .*file:\/\/\/abs\/path|line 3/.test(err.message),
     );
     await assert.rejects(
-      enqueueRun({ manifest: `s3://${BUCKET}/lists/none.jsonl`, labels: ['a'], output: `s3://${BUCKET}/r/` }, d),
+      enqueueRun(
+        { manifest: `s3://${BUCKET}/lists/none.jsonl`, labels: ['a'], output: `s3://${BUCKET}/r/` },
+        d,
+      ),
       (err: Error & { code?: string }) => err.code === 'STORAGE_NOT_FOUND',
     );
     assert.deepEqual(await keysUnder(redis, d.prefix), []);
