@@ -3,7 +3,12 @@ import ort from 'onnxruntime-node';
 import { ModelError } from '../errors/index.js';
 import type { ExecutionProvider } from '../types.js';
 import { cudaProviderInstalled } from './cuda-provider.js';
-import { type RuntimeOptions, resolveIntraOpThreads, validateProviders } from './runtime-options.js';
+import {
+  type RuntimeOptions,
+  resolveAllowSpinning,
+  resolveIntraOpThreads,
+  validateProviders,
+} from './runtime-options.js';
 import { warnOnce } from './warn-once.js';
 
 export interface CreatedSession {
@@ -17,18 +22,22 @@ const CORRUPT_HINT =
 
 function sessionOptions(
   intraOpNumThreads: number,
+  allowSpinning: boolean,
 ): Omit<ort.InferenceSession.SessionOptions, 'executionProviders'> {
+  const spin = allowSpinning ? '1' : '0';
   return {
-    // ORT's intra-op pool gets every core, inter-op stays at 1 and execution is sequential: CLIP graphs
-    // are a chain of large matmuls, so parallelism inside each op is what pays. sharp decodes on libuv
-    // threads at the same time; the pipeline bounds decode concurrency, and ORT threads spin only while
-    // a batch runs, so the two interleave instead of oversubscribing. Override with intraOpThreads or
-    // ZEROSHOT_INTRA_OP_THREADS when pinning several workers on one host.
+    // Why these threads: ORT's intra-op pool gets every core, inter-op stays at 1 and execution is
+    // sequential, because CLIP graphs are a chain of large matmuls where parallelism inside each op is
+    // what pays. sharp decodes on libuv threads at the same time (the pipeline bounds how many), so pool
+    // threads do not spin-wait between parallel sections: idle ORT threads give the cores to decoding
+    // instead of burning them (measured: ~25 % less CPU per image for the same inference time).
+    // Override with intraOpThreads / ZEROSHOT_INTRA_OP_THREADS when several workers share a host.
     intraOpNumThreads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
   };
 }
 
@@ -63,7 +72,10 @@ export async function createSession(
   runtime: RuntimeOptions = {},
 ): Promise<CreatedSession> {
   const providers = validateProviders(runtime.providers);
-  const options = sessionOptions(resolveIntraOpThreads(runtime.intraOpThreads));
+  const options = sessionOptions(
+    resolveIntraOpThreads(runtime.intraOpThreads),
+    resolveAllowSpinning(runtime.allowSpinning),
+  );
   await assertFile(file, what);
   for (let i = 0; i < providers.length; i++) {
     const provider = providers[i]!;

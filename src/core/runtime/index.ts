@@ -4,6 +4,7 @@ export { float32ToHalf, halfToFloat32 } from './float16.js';
 export {
   DEFAULT_PROVIDERS,
   type RuntimeOptions,
+  resolveAllowSpinning,
   resolveIntraOpThreads,
   validateProviders,
 } from './runtime-options.js';

@@ -7,6 +7,11 @@ export interface RuntimeOptions {
   providers?: ExecutionProvider[];
   /** ORT intra-op threads; default `ZEROSHOT_INTRA_OP_THREADS`, else os.availableParallelism(). */
   intraOpThreads?: number;
+  /**
+   * Let ORT's pool threads busy-wait for work after each parallel section (ORT's default). Off by default
+   * here: spinning threads burn the cores that sharp needs to decode the next batch. Env ZEROSHOT_ORT_SPIN=1.
+   */
+  allowSpinning?: boolean;
   /** Receives one-off warnings (CUDA fallback, truncated text); default: process.emitWarning. */
   onWarning?: (msg: string) => void;
 }
@@ -45,4 +50,23 @@ export function resolveIntraOpThreads(value: unknown, env: NodeJS.ProcessEnv = p
     return check(env.ZEROSHOT_INTRA_OP_THREADS, 'ZEROSHOT_INTRA_OP_THREADS');
   }
   return os.availableParallelism();
+}
+
+/** Option > ZEROSHOT_ORT_SPIN (1/0, true/false) > false. */
+export function resolveAllowSpinning(value: unknown, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (value !== undefined) {
+    if (typeof value === 'boolean') return value;
+    throw new UsageError(
+      'INVALID_OPTION',
+      `Expected true or false for allowSpinning but received ${JSON.stringify(value)}`,
+    );
+  }
+  const raw = env.ZEROSHOT_ORT_SPIN?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return false;
+  if (raw === '1' || raw === 'true') return true;
+  if (raw === '0' || raw === 'false') return false;
+  throw new UsageError(
+    'INVALID_OPTION',
+    `Expected 1, 0, true or false for ZEROSHOT_ORT_SPIN but received ${JSON.stringify(env.ZEROSHOT_ORT_SPIN)}`,
+  );
 }

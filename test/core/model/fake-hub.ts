@@ -109,7 +109,8 @@ export async function startFakeHub(repos: Record<string, FakeRepo>) {
     const drop = repo.dropAfter?.[file];
     if (drop !== undefined && !dropped.has(file) && body.length > drop) {
       dropped.add(file);
-      res.write(body.subarray(0, drop), () => setTimeout(() => res.socket?.destroy(), 20));
+      // End the TCP connection after `drop` bytes of a longer Content-Length: a connection lost mid-file.
+      res.write(body.subarray(0, drop), () => res.socket?.end());
       return;
     }
     res.end(body);

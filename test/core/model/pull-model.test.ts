@@ -71,7 +71,9 @@ describe('pullModel', () => {
     const visionRequests = hub.requests.filter((r) => r.url.endsWith(`/resolve/main/${VISION}`));
     assert.equal(visionRequests.length, 2);
     assert.equal(visionRequests[0]!.range, undefined);
-    assert.equal(visionRequests[1]!.range, 'bytes=300000-', 'resumed where the connection dropped');
+    // Resumed from what had arrived before the connection was lost (all 300,000 bytes, unless the kernel lost some).
+    const resumedAt = Number(visionRequests[1]!.range?.match(/^bytes=(\d+)-$/)?.[1]);
+    assert.ok(resumedAt > 0 && resumedAt <= 300_000, `resumed with ${visionRequests[1]!.range}`);
     assert.ok(hub.requests.every((r) => r.authorization === 'Bearer hf_secret'));
     assert.ok(
       hub.requests.some((r) => r.url.includes('cursor=2')),
