@@ -246,6 +246,14 @@ function suite(
       [...a, ...b].forEach((r, i) => {
         assertClose(got[i], r.embedding, r.uri);
       });
+
+      // Two chunks looking up the same pack at once share one GET.
+      gets = 0;
+      const shared = store({ storage: counting });
+      const refs = a.map(({ uri, etag }) => ({ uri, etag }));
+      const [x, y] = await Promise.all([shared.lookup(refs.slice(0, 50)), shared.lookup(refs.slice(50))]);
+      assert.equal(gets, 1);
+      assert.equal([...x, ...y].filter(Boolean).length, 150);
     });
   });
 }

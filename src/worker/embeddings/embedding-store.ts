@@ -115,10 +115,25 @@ export function createEmbeddingStore(opts: EmbeddingStoreOptions): EmbeddingStor
     sizeCalculation: (p) => Math.max(1, p.bytes),
   });
 
+  const loading = new Map<string, Promise<PackView | undefined>>();
+
   /** A decoded pack, or undefined when it is missing, unreadable or of another dimension. */
-  async function loadPack(uri: string, fresh: boolean): Promise<PackView | undefined> {
+  function loadPack(uri: string, fresh: boolean): Promise<PackView | undefined> {
     const cached = fresh ? undefined : packs.get(uri);
-    if (cached) return cached.view;
+    if (cached) return Promise.resolve(cached.view);
+    // Concurrent chunks asking for the same pack share one GET.
+    let p = fresh ? undefined : loading.get(uri);
+    if (!p) {
+      const started: Promise<PackView | undefined> = fetchPack(uri).finally(() => {
+        if (loading.get(uri) === started) loading.delete(uri);
+      });
+      loading.set(uri, started);
+      p = started;
+    }
+    return p;
+  }
+
+  async function fetchPack(uri: string): Promise<PackView | undefined> {
     try {
       const { body } = await storage.get(uri, { maxBytes: maxPackBytes });
       const view = decodePack(body);
