@@ -1,10 +1,12 @@
 import { DelayedError, type Job, WaitingChildrenError } from 'bullmq';
+import type { TemplateOptions } from '../core/types.js';
 import { finalizePayloadSchema } from '../jobs/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Storage } from '../storage/types.js';
 import type { ChunkResult } from './chunk-processor.js';
 import { formatZodError } from './chunk-processor.js';
 import { unrecoverable } from './error-policy.js';
+import { templateOptions } from './label-embeddings.js';
 import { summaryUri } from './result-writer.js';
 import type { RunStore } from './run-store.js';
 import { buildRunSummary, type RunSummary } from './run-summary.js';
@@ -17,6 +19,8 @@ export interface FinalizeDeps {
   log: Logger;
   /** Delay before re-checking a run whose listing is not sealed yet. */
   retryMs: number;
+  /** The engine's template resolution, so the summary lists the templates actually used. */
+  resolveTemplates?: (opts: TemplateOptions) => string[];
 }
 
 /** `<prefix>:chunks:run-<id>-chunk-000012` → 12 */
@@ -71,6 +75,9 @@ export function createFinalizeProcessor(deps: FinalizeDeps) {
       failedChunks,
       classifier: deps.classifier,
       finishedAt,
+      ...(deps.resolveTemplates
+        ? { templates: safeTemplates(deps.resolveTemplates, templateOptions(run.spec)) }
+        : {}),
     });
     const json = `${JSON.stringify(summary, null, 2)}\n`;
     await deps.storage.put(summaryUri(run.spec.output, runId), json, { contentType: 'application/json' });
@@ -78,4 +85,15 @@ export function createFinalizeProcessor(deps: FinalizeDeps) {
     log.info({ counts: summary.counts, state }, 'run finalized: _SUMMARY.json written');
     return summary;
   };
+}
+
+function safeTemplates(
+  resolve: (opts: TemplateOptions) => string[],
+  opts: TemplateOptions,
+): string[] | undefined {
+  try {
+    return resolve(opts);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,8 +1,9 @@
 import { type ConnectionOptions, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import { createClassifier } from '../core/classifier.js';
+import { type Classifier, createClassifier } from '../core/classifier.js';
 import { ModelError } from '../core/errors/index.js';
+import { resolveTemplates } from '../core/scoring/index.js';
 import { createRedis, QUEUES, redisOptions } from '../jobs/index.js';
 import { type ObservabilityServer, startObservabilityServer } from '../observability/http-server.js';
 import { type Logger, redactUrl, logger as rootLogger } from '../observability/logger.js';
@@ -64,9 +65,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
   const log = (opts.logger ?? rootLogger()).child({ component: 'worker', worker: config.workerName });
   const m: Metrics = opts.registry ? createMetrics(opts.registry) : processMetrics();
 
-  let classifier:
-    | (WorkerClassifier & { info: WorkerClassifier['info'] & { projectionDim: number } })
-    | undefined;
+  let classifier: Classifier | undefined;
   let redis: Redis | undefined;
   let storage: Storage | undefined;
   let server: ObservabilityServer | undefined;
@@ -101,7 +100,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
     }
     log.info({ model: config.model ?? '(resolved)', providers: config.providers }, 'loading model');
     try {
-      classifier = (await createClassifier({
+      classifier = await createClassifier({
         ...(config.model ? { model: config.model } : {}),
         ...(config.providers ? { providers: config.providers } : {}),
         ...(config.dtype ? { dtype: config.dtype } : {}),
@@ -109,7 +108,15 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         batchSize: config.batchSize,
         maxWaitMs: config.maxWaitMs,
         resize: config.resize,
-      })) as typeof classifier;
+        env,
+        onWarning: (msg) => log.warn(msg),
+        // The classifier times inference per batch; fetch, embed (decode + batching + inference, per image),
+        // score and write are timed per image/part in the chunk processor.
+        onBatch: (e) => {
+          m.batchSize.observe(e.size);
+          m.stageDuration.observe({ stage: 'infer' }, e.inferSeconds);
+        },
+      });
     } catch (err) {
       modelState = 'failed';
       if (err instanceof ModelError) throw err;
@@ -132,6 +139,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       prefix: config.queuePrefix,
       modelId: info.id,
       embedTexts: (labels, t) => classifier!.embedTexts(labels, t),
+      resolveTemplates,
       metrics: m,
     });
     const embeddings = createEmbeddingStore({
@@ -196,13 +204,22 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       void w.run().catch((err) => log.error({ err: err.message }, 'worker loop stopped'));
     await Promise.all(workers.map((w) => w.waitUntilReady()));
 
-    if (config.scheduler)
+    if (config.scheduler) {
+      // Schedules are an extra: a failure here is logged, it does not stop chunk processing.
       stopScheduler = await startScheduler({
         redisUrl: config.redisUrl,
         prefix: config.queuePrefix,
         env,
+        storage,
         log,
+      }).catch((err) => {
+        log.error(
+          { err: (err as Error).message },
+          'schedule worker did not start: schedules will not fire here',
+        );
+        return undefined;
       });
+    }
     if (config.queueExporter) {
       exporter = startQueueDepthExporter({
         redisUrl: config.redisUrl,

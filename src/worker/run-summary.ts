@@ -48,6 +48,8 @@ export interface SummaryInput {
   failedChunks: Array<{ index: number; reason: string }>;
   classifier: Pick<WorkerClassifier, 'info'>;
   finishedAt: Date;
+  /** Templates actually used (the default template when the spec names none). */
+  templates?: string[] | undefined;
 }
 
 export function buildRunSummary(input: SummaryInput): RunSummary {
@@ -84,7 +86,7 @@ export function buildRunSummary(input: SummaryInput): RunSummary {
     },
     model: { id: info.id, dtype: info.dtype, provider: info.provider },
     labels: spec.labels,
-    ...(spec.templates ? { templates: spec.templates } : {}),
+    ...(input.templates || spec.templates ? { templates: input.templates ?? spec.templates } : {}),
     ...(spec.ensemble ? { ensemble: spec.ensemble } : {}),
     mode: spec.mode,
     output: spec.output,

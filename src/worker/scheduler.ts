@@ -1,4 +1,6 @@
 import type { Logger } from '../observability/logger.js';
+import { startScheduleWorker } from '../producer/index.js';
+import type { Storage } from '../storage/types.js';
 
 export type StopScheduler = () => Promise<void>;
 
@@ -10,16 +12,15 @@ export async function startScheduler(opts: {
   redisUrl: string;
   prefix: string;
   env: NodeJS.ProcessEnv;
+  storage: Storage;
   log: Logger;
-}): Promise<StopScheduler | undefined> {
-  const producer = (await import('../producer/index.js')) as Record<string, unknown>;
-  const start = producer.startScheduleWorker as
-    | ((deps: Record<string, unknown>) => Promise<{ close(): Promise<void> } | (() => Promise<void>)>)
-    | undefined;
-  if (typeof start !== 'function') {
-    opts.log.warn('this build has no schedule worker: schedules will not fire from this process');
-    return undefined;
-  }
-  const handle = await start({ redisUrl: opts.redisUrl, prefix: opts.prefix, env: opts.env });
-  return typeof handle === 'function' ? handle : () => handle.close();
+}): Promise<StopScheduler> {
+  const handle = await startScheduleWorker({
+    redisUrl: opts.redisUrl,
+    prefix: opts.prefix,
+    env: opts.env,
+    storage: opts.storage,
+  });
+  opts.log.debug('schedule worker started');
+  return () => handle.close();
 }
