@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { ModelError } from '../errors/index.js';
 
 /** Reads a JSON object from a model directory: missing → MODEL_FILE_MISSING, unparsable → MODEL_FILE_CORRUPT. */
@@ -29,16 +29,15 @@ export async function readJsonFile(file: string, what: string): Promise<Record<s
   return value as Record<string, unknown>;
 }
 
+/** Like readJsonFile, but a file that does not exist gives undefined. */
 export async function readOptionalJsonFile(
   file: string,
   what: string,
 ): Promise<Record<string, unknown> | undefined> {
   try {
-    return await readJsonFile(file, what);
-  } catch (err) {
-    if (err instanceof ModelError && err.code === 'MODEL_FILE_MISSING' && /not found/.test(err.message)) {
-      return undefined;
-    }
-    throw err;
+    await access(file);
+  } catch {
+    return undefined;
   }
+  return readJsonFile(file, what);
 }
