@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { ChunkImage } from '../jobs/index.js';
 import type { Storage } from '../storage/types.js';
@@ -16,6 +17,9 @@ export interface SourceSpec {
 
 /** Distinct URIs remembered to drop duplicates across several sources; beyond this, duplicates pass. */
 const DEDUPE_CAP = 2_000_000;
+
+/** 64 bits of SHA-1 as a short string: ~50 bytes per remembered URI, collisions negligible at the cap. */
+const fingerprint = (uri: string) => createHash('sha1').update(uri).digest('base64').slice(0, 11);
 
 /** Globs with a `/` match the path relative to the prefix; globs without one match the file name at any depth. */
 function matcher(globs: string[] | undefined): ((rel: string) => boolean) | undefined {
@@ -46,7 +50,7 @@ export function listingFilter(spec: Pick<SourceSpec, 'extensions' | 'include' | 
 /**
  * Every image of a run, in a deterministic order: each source in turn (prefixes listed recursively in key
  * order), then the manifest. Streams: nothing is collected, except the URIs seen when there are several
- * sources (to drop duplicates, capped).
+ * sources or a manifest (a 64-bit fingerprint per URI, to drop duplicates; capped).
  */
 export async function* imageStream(storage: Storage, spec: SourceSpec): AsyncGenerator<ChunkImage> {
   const filter = listingFilter(spec);
@@ -56,8 +60,9 @@ export async function* imageStream(storage: Storage, spec: SourceSpec): AsyncGen
   let count = 0;
   const fresh = (uri: string): boolean => {
     if (!seen) return true;
-    if (seen.has(uri)) return false;
-    if (seen.size < DEDUPE_CAP) seen.add(uri);
+    const f = fingerprint(uri);
+    if (seen.has(f)) return false;
+    if (seen.size < DEDUPE_CAP) seen.add(f);
     return true;
   };
   if (max <= 0) return;

@@ -39,6 +39,16 @@ export function register(program: Command): void {
       "only images whose ETag changed since the schedule's previous run (new or modified objects)",
     )
     .option('--json', 'print the stored schedule as JSON')
+    .addHelpText(
+      'after',
+      '\nEach firing enqueues a new run <name>-<UTC firing time> (a retried firing reuses that id, so it never\n' +
+        'runs twice). --every fires once right away, then at every interval; --cron follows the expression.\n' +
+        'Running workers fire schedules (zeroshot worker); no extra process is needed.\n\n' +
+        '--incremental: the schedule remembers the ETag of every image it ENQUEUED (Redis hash\n' +
+        '<prefix>:schedule:<name>:etags); a firing enqueues only new objects and objects whose ETag changed.\n' +
+        'An unchanged image is not enqueued again even if its previous run failed on it (use zeroshot retry);\n' +
+        'a firing with nothing new creates no run; removing the schedule forgets the ETags.',
+    )
     .action(
       action(async (name: string, uris: string[], flags: AddFlags) => {
         quietLogs();
