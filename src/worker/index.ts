@@ -187,6 +187,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         classifier: classifier!,
         storage,
         runs,
+        resolveTemplates,
         log,
         retryMs: config.finalizeRetryMs,
       }),
