@@ -58,7 +58,11 @@ export function register(program: Command): void {
         'multilabel',
       ]),
     )
-    .option('--threshold <x>', 'multilabel: keep labels scoring at least x (default 0.5)', probability)
+    .option(
+      '--threshold <x>',
+      'keep labels scoring at least x (implies --mode multilabel; default 0.5)',
+      probability,
+    )
     .option('--model <dir>', 'model directory (default: ZEROSHOT_MODEL, then the model cache)')
     .addOption(
       new Option('--provider <provider>', 'execution provider (default: cuda, else cpu)').choices([
@@ -99,7 +103,7 @@ async function run(args: string[], flags: ClassifyFlags): Promise<number> {
       templates: flags.template,
       ensemble: flags.ensemble,
       topK: flags.topK,
-      mode: flags.mode,
+      mode: flags.mode ?? (flags.threshold === undefined ? undefined : 'multilabel'),
       threshold: flags.threshold,
     });
   } finally {

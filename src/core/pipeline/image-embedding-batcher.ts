@@ -166,8 +166,9 @@ export class ImageEmbeddingBatcher {
   private maybeDispatch(batch: Batch): void {
     if (batch.decoding > 0) return;
     if (!batch.sealed) {
-      // Nothing else is coming right now and the encoder would sit idle: send what we have.
-      if (this.inferring || this.arriving > 0 || this.ready.length > 0) return;
+      // The encoder would sit idle and no caller holding a slot is about to join (callers still waiting
+      // for a slot cannot join before this batch completes): send what we have.
+      if (this.inferring || this.ready.length > 0 || this.arriving > this.slots.waiting) return;
       this.seal(batch); // re-enters with sealed = true
       return;
     }
