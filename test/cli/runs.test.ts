@@ -46,6 +46,14 @@ describe('zeroshot status / runs / cancel / failed / retry (CLI)', () => {
       JSON.parse(runsJson.stdout).map((r: { runId: string }) => r.runId),
       ['st1'],
     );
+    const flags = await runCli(
+      ['status', 'st1', '--json', '--redis-url', server.url, '--queue-prefix', prefix],
+      {
+        REDIS_URL: 'redis://127.0.0.1:1',
+      },
+    );
+    assert.equal(flags.code, 0, `--redis-url / --queue-prefix override the environment: ${flags.stderr}`);
+    assert.equal(JSON.parse(flags.stdout).runId, 'st1');
     const missing = await runCli(['status', 'nope'], env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /RUN_NOT_FOUND: no run with id "nope"/);

@@ -14,7 +14,15 @@ import {
   waitForRun,
 } from '../../producer/index.js';
 import { action, EXIT } from '../exit.js';
-import { formatSeconds, formatStatus, positiveInt, quietLogs } from './runs.js';
+import {
+  addConnectionOptions,
+  type ConnectionFlags,
+  depsFrom,
+  formatSeconds,
+  formatStatus,
+  positiveInt,
+  quietLogs,
+} from './runs.js';
 
 /** Flags shared by `zeroshot enqueue` and `zeroshot schedule add`. */
 export interface EnqueueFlags {
@@ -204,7 +212,7 @@ function progressReporter(): { update(s: RunStatus): void; stop(): void } {
   };
 }
 
-interface EnqueueCliFlags extends EnqueueFlags {
+interface EnqueueCliFlags extends EnqueueFlags, ConnectionFlags {
   runId?: string;
   wait?: boolean;
   json?: boolean;
@@ -215,7 +223,8 @@ async function run(uris: string[], flags: EnqueueCliFlags): Promise<number> {
   quietLogs();
   const opts = await enqueueOptionsFromFlags(uris, flags);
   if (flags.runId) opts.runId = flags.runId;
-  const res = await enqueueRun(opts);
+  const deps = depsFrom(flags);
+  const res = await enqueueRun(opts, deps);
   if (!flags.wait) {
     if (flags.json) process.stdout.write(`${JSON.stringify(res)}\n`);
     else {
@@ -235,11 +244,15 @@ async function run(uris: string[], flags: EnqueueCliFlags): Promise<number> {
   const progress = progressReporter();
   let final: RunStatus;
   try {
-    final = await waitForRun(res.runId, {
-      onProgress: (s) => progress.update(s),
-      pollMs: 500,
-      ...(flags.timeout ? { timeoutMs: flags.timeout * 1000 } : {}),
-    });
+    final = await waitForRun(
+      res.runId,
+      {
+        onProgress: (s) => progress.update(s),
+        pollMs: 500,
+        ...(flags.timeout ? { timeoutMs: flags.timeout * 1000 } : {}),
+      },
+      deps,
+    );
   } finally {
     progress.stop();
   }
@@ -256,7 +269,7 @@ export function register(program: Command): void {
       'Enqueue a labeling run: images, prefixes (ending with /) or a manifest, scored by the workers',
     )
     .argument('[uri...]', 's3://bucket/prefix/, s3://bucket/key.jpg, file:///dir/ or a local path');
-  addEnqueueOptions(cmd)
+  addConnectionOptions(addEnqueueOptions(cmd))
     .option('--run-id <id>', 'run id (default: a sortable time-based id); an existing id enqueues nothing')
     .option('--wait', 'wait for the run to finish with a progress bar, then print the summary')
     .option('--timeout <seconds>', 'with --wait: give up after this many seconds', positiveInt)

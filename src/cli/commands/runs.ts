@@ -4,6 +4,7 @@ import {
   getRunStatus,
   listFailedChunks,
   listRuns,
+  type ProducerDeps,
   type RunStatus,
   retryFailedChunks,
 } from '../../producer/index.js';
@@ -12,6 +13,25 @@ import { action, EXIT } from '../exit.js';
 /** Producer commands talk to the user; their library logs only matter at warn and above. */
 export function quietLogs(): void {
   process.env.ZEROSHOT_LOG_LEVEL ??= 'warn';
+}
+
+/** `--redis-url` / `--queue-prefix`: the same flags as zeroshot worker; they override REDIS_URL / ZEROSHOT_QUEUE_PREFIX. */
+export interface ConnectionFlags {
+  redisUrl?: string;
+  queuePrefix?: string;
+}
+
+export function addConnectionOptions(cmd: Command): Command {
+  return cmd
+    .option('--redis-url <url>', 'Redis connection [env REDIS_URL; default redis://127.0.0.1:6379]')
+    .option('--queue-prefix <prefix>', 'BullMQ key prefix [env ZEROSHOT_QUEUE_PREFIX; default {zeroshot}]');
+}
+
+export function depsFrom(flags: ConnectionFlags): ProducerDeps {
+  return {
+    ...(flags.redisUrl ? { redisUrl: flags.redisUrl } : {}),
+    ...(flags.queuePrefix ? { prefix: flags.queuePrefix } : {}),
+  };
 }
 
 export function positiveInt(value: string): number {
@@ -68,30 +88,28 @@ export function table(header: string[], rows: string[][]): string {
 }
 
 export function register(program: Command): void {
-  program
-    .command('status')
+  addConnectionOptions(program.command('status'))
     .description('Show the state and progress of a run')
     .argument('<run-id>', 'the run id printed by zeroshot enqueue')
     .option('--json', 'print the status as JSON')
     .action(
-      action(async (runId: string, flags: { json?: boolean }) => {
+      action(async (runId: string, flags: { json?: boolean } & ConnectionFlags) => {
         quietLogs();
-        const s = await getRunStatus(runId);
+        const s = await getRunStatus(runId, depsFrom(flags));
         if (flags.json) json(s);
         else process.stdout.write(formatStatus(s));
         return EXIT.ok;
       }),
     );
 
-  program
-    .command('runs')
+  addConnectionOptions(program.command('runs'))
     .description('List the most recent runs, newest first')
     .option('--limit <n>', 'how many runs (default 20)', positiveInt, 20)
     .option('--json', 'print a JSON array of run statuses')
     .action(
-      action(async (flags: { limit: number; json?: boolean }) => {
+      action(async (flags: { limit: number; json?: boolean } & ConnectionFlags) => {
         quietLogs();
-        const runs = await listRuns({ limit: flags.limit });
+        const runs = await listRuns({ limit: flags.limit }, depsFrom(flags));
         if (flags.json) json(runs);
         else if (runs.length === 0) process.stdout.write('no runs yet (zeroshot enqueue ...)\n');
         else {
@@ -113,15 +131,14 @@ export function register(program: Command): void {
       }),
     );
 
-  program
-    .command('cancel')
+  addConnectionOptions(program.command('cancel'))
     .description('Cancel a run: chunks not started yet are removed, running ones write nothing')
     .argument('<run-id>')
     .option('--json', 'print the result as JSON')
     .action(
-      action(async (runId: string, flags: { json?: boolean }) => {
+      action(async (runId: string, flags: { json?: boolean } & ConnectionFlags) => {
         quietLogs();
-        const res = await cancelRun(runId);
+        const res = await cancelRun(runId, depsFrom(flags));
         if (flags.json) json(res);
         else if (res.cancelled)
           process.stdout.write(`run ${runId} cancelled (${res.removed} pending chunks removed)\n`);
@@ -130,15 +147,14 @@ export function register(program: Command): void {
       }),
     );
 
-  program
-    .command('failed')
+  addConnectionOptions(program.command('failed'))
     .description('List the chunks of a run that failed after all their attempts, with the reasons')
     .argument('<run-id>')
     .option('--json', 'print a JSON array of {index, jobId, failedReason, attemptsMade, images}')
     .action(
-      action(async (runId: string, flags: { json?: boolean }) => {
+      action(async (runId: string, flags: { json?: boolean } & ConnectionFlags) => {
         quietLogs();
-        const failed = await listFailedChunks(runId);
+        const failed = await listFailedChunks(runId, depsFrom(flags));
         if (flags.json) json(failed);
         else if (failed.length === 0) process.stdout.write(`run ${runId} has no failed chunks\n`);
         else {
@@ -160,15 +176,14 @@ export function register(program: Command): void {
       }),
     );
 
-  program
-    .command('retry')
+  addConnectionOptions(program.command('retry'))
     .description('Re-queue the failed chunks of a run; the run then finalizes again with a new summary')
     .argument('<run-id>')
     .option('--json', 'print the result as JSON')
     .action(
-      action(async (runId: string, flags: { json?: boolean }) => {
+      action(async (runId: string, flags: { json?: boolean } & ConnectionFlags) => {
         quietLogs();
-        const res = await retryFailedChunks(runId);
+        const res = await retryFailedChunks(runId, depsFrom(flags));
         if (flags.json) json(res);
         else if (res.retried === 0) process.stdout.write(`run ${runId} has no failed chunks to retry\n`);
         else

@@ -8,9 +8,16 @@ import {
 } from '../../producer/index.js';
 import { action, EXIT } from '../exit.js';
 import { addEnqueueOptions, type EnqueueFlags, enqueueOptionsFromFlags } from './enqueue.js';
-import { formatSeconds, quietLogs, table } from './runs.js';
+import {
+  addConnectionOptions,
+  type ConnectionFlags,
+  depsFrom,
+  formatSeconds,
+  quietLogs,
+  table,
+} from './runs.js';
 
-interface AddFlags extends EnqueueFlags {
+interface AddFlags extends EnqueueFlags, ConnectionFlags {
   cron?: string;
   every?: string;
   tz?: string;
@@ -33,7 +40,7 @@ export function register(program: Command): void {
     .option('--cron <expr>', 'cron expression, e.g. "0 3 * * *" (UTC unless --tz)')
     .option('--every <duration>', 'fixed interval: 30s, 15m, 1h, 1h30m, 1d')
     .option('--tz <zone>', 'IANA time zone for --cron, e.g. Europe/Paris');
-  addEnqueueOptions(add)
+  addConnectionOptions(addEnqueueOptions(add))
     .option(
       '--incremental',
       "only images whose ETag changed since the schedule's previous run (new or modified objects)",
@@ -58,7 +65,7 @@ export function register(program: Command): void {
         if (flags.cron !== undefined) opts.cron = flags.cron;
         if (flags.every !== undefined) opts.everyMs = parseDuration(flags.every, '--every');
         if (flags.tz) opts.tz = flags.tz;
-        const info = await addSchedule(name, opts);
+        const info = await addSchedule(name, opts, depsFrom(flags));
         if (flags.json) json(info);
         else {
           const when = info.cron
@@ -70,14 +77,13 @@ export function register(program: Command): void {
       }),
     );
 
-  schedule
-    .command('list')
+  addConnectionOptions(schedule.command('list'))
     .description('List schedules with their next firing')
     .option('--json', 'print a JSON array of schedules')
     .action(
-      action(async (flags: { json?: boolean }) => {
+      action(async (flags: { json?: boolean } & ConnectionFlags) => {
         quietLogs();
-        const all = await listSchedules();
+        const all = await listSchedules(depsFrom(flags));
         if (flags.json) json(all);
         else if (all.length === 0) process.stdout.write('no schedules (zeroshot schedule add ...)\n');
         else {
@@ -103,14 +109,13 @@ export function register(program: Command): void {
       }),
     );
 
-  schedule
-    .command('remove')
+  addConnectionOptions(schedule.command('remove'))
     .description('Remove a schedule (runs it already created are kept)')
     .argument('<name>')
     .action(
-      action(async (name: string) => {
+      action(async (name: string, flags: ConnectionFlags) => {
         quietLogs();
-        if (await removeSchedule(name)) {
+        if (await removeSchedule(name, depsFrom(flags))) {
           process.stdout.write(`schedule ${name} removed\n`);
           return EXIT.ok;
         }
