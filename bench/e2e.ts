@@ -8,7 +8,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { cpuBound, measureDecode, measureVision, preparedBatch } from './support/bounds.js';
 import { loadEngine } from './support/engine-api.js';
-import { type RunMeasure, runEnqueue } from './support/enqueue-run.js';
+import { type RunMeasure, runEnqueue, type Via } from './support/enqueue-run.js';
 import { machineInfo } from './support/machine.js';
 import { DEFAULT_BENCH_MODEL, intListOption, intOption } from './support/options.js';
 import { PeerServer } from './support/peer.js';
@@ -41,6 +41,8 @@ const HELP = `usage: node dist/bench/e2e.js [options]
   --max-waits LIST       worker --max-wait-ms values with batch 32 (default 0,10,100; quick 0,100)
   --chunk-sizes LIST     enqueue --chunk-size values (default 16,64,256; quick 16)
   --label-counts LIST    label-set sizes (default 10,100,1000; quick 10,100)
+  --via api|cli          submit runs with the producer API in this process (default) or with
+                         \`zeroshot enqueue ... --wait --json\` child processes
   --only LIST            run only these groups: ${SCENARIOS.join(',')}
   --out NAME             results name under bench/results (default <date>)`;
 
@@ -56,6 +58,7 @@ const { values } = parseArgs({
     'chunk-sizes': { type: 'string' },
     'label-counts': { type: 'string' },
     only: { type: 'string' },
+    via: { type: 'string', default: 'api' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -87,6 +90,8 @@ for (const g of only) {
     throw new Error(`--only: unknown group ${g} (${SCENARIOS.join(', ')})`);
 }
 const wants = (g: ScenarioGroup) => only.has(g);
+if (values.via !== 'api' && values.via !== 'cli') throw new Error('--via must be api or cli');
+const via: Via = values.via;
 
 const log = (msg: string) =>
   process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
@@ -247,6 +252,7 @@ async function group(
       },
       services!.env,
       bucket!,
+      via,
     );
     for (const r of runs) {
       const result: ScenarioResult = {
@@ -272,6 +278,7 @@ async function group(
           },
           services!.env,
           bucket!,
+          via,
         );
         result.workerCpuMsPerImage = (workersCpuMs(live) - cpu0) / r.images;
         const peerAfter = peerBefore ? await peerPass() : undefined;
@@ -390,6 +397,7 @@ try {
           },
           services.env,
           bucket,
+          via,
         );
       } finally {
         const samples = sampler.stop();
@@ -411,6 +419,7 @@ try {
         },
         services.env,
         bucket,
+        via,
       );
       relabel.workerCpuMsPerImage = (workersCpuMs(live) - cpu0) / soakImages;
       relabel.speedup = relabel.first.wallMs / relabel.reuse.wallMs;
@@ -452,7 +461,7 @@ const result = {
   quick,
   machine: { ...machineBefore, loadAverageAfter: machineInfo().loadAverage },
   model: { id: spec.id, dir: modelDir, provider, imageSize },
-  settings: { mainImages, sweepImages, soakImages, batchSizes, maxWaits, chunkSizes, labelCounts },
+  settings: { via, mainImages, sweepImages, soakImages, batchSizes, maxWaits, chunkSizes, labelCounts },
   bounds: { decode, vision: visionResults, cpu: bound },
   peer,
   scenarios,

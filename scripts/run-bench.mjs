@@ -42,6 +42,7 @@ if (!existsSync(script)) fail(`${script} is missing`, 'run `npm run build` and l
 
 if (!args.includes('--model') && !args.includes('--help')) args.push('--model', ensureBenchModel());
 
-const res = spawnSync(process.execPath, ['--expose-gc', script, ...args], { cwd: ROOT, stdio: 'inherit' });
+const env = { ...process.env, ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'warn' };
+const res = spawnSync(process.execPath, [script, ...args], { cwd: ROOT, stdio: 'inherit', env });
 if (res.error) fail(`cannot run ${script}: ${res.error.message}`);
 process.exit(res.status ?? 1);

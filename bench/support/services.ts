@@ -32,6 +32,17 @@ export async function startServices(bucket = 'zeroshot-bench'): Promise<BenchSer
     ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'warn',
     ZEROSHOT_LOG_FORMAT: 'json',
   };
+  // The producer API runs inside the bench process, and the AWS SDK's default credential chain reads
+  // process.env: point this process at the private s3rver too.
+  for (const k of [
+    'ZEROSHOT_S3_ENDPOINT',
+    'ZEROSHOT_S3_FORCE_PATH_STYLE',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_REGION',
+  ]) {
+    process.env[k] = env[k];
+  }
   return {
     redis,
     s3,
