@@ -2,10 +2,16 @@ import { TextEncoder, VisionEncoder } from './encoders/index.js';
 import { type ErrorInfo, ImageError, ModelError, toErrorInfo, UsageError } from './errors/index.js';
 import { imageName } from './io/image-name.js';
 import { readImageSource } from './io/index.js';
-import { loadModelSpec, resolveModelDir } from './model/index.js';
+import { loadModelSpec, parseDtype, resolveModelDir } from './model/index.js';
+import { resolveBatcherOptions } from './pipeline/batcher-options.js';
 import { type BatchEvent, ImageEmbeddingBatcher, mapConcurrent } from './pipeline/index.js';
-import { type ImageLimits, ImagePreprocessor, type ResizeMode } from './preprocess/index.js';
-import type { RuntimeOptions } from './runtime/index.js';
+import {
+  type ImageLimits,
+  ImagePreprocessor,
+  type ResizeMode,
+  resolveImageLimits,
+} from './preprocess/index.js';
+import { type RuntimeOptions, resolveIntraOpThreads, validateProviders } from './runtime/index.js';
 import {
   type LabelCacheStats,
   LabelEmbedder,
@@ -91,6 +97,7 @@ export interface Classifier {
 
 /** Loads the model (resolution order of resolveModelDir), warms both encoders and returns a Classifier. */
 export async function createClassifier(opts: ClassifierOptions = {}): Promise<Classifier> {
+  validateClassifierOptions(opts);
   const dir = await resolveModelDir({ model: opts.model, env: opts.env });
   const spec = await loadModelSpec(dir, { dtype: opts.dtype });
   const runtime: RuntimeOptions = {
@@ -233,6 +240,36 @@ class EngineClassifier implements Classifier {
 
   private assertOpen(): void {
     if (this.closed) throw new ModelError('INFERENCE_FAILED', 'the classifier is closed');
+  }
+}
+
+/** Cheap checks before the model loads, so a typo fails in milliseconds, naming the option. */
+function validateClassifierOptions(opts: ClassifierOptions): void {
+  if (opts === null || typeof opts !== 'object') {
+    throw new UsageError('INVALID_OPTION', 'createClassifier options must be an object');
+  }
+  if (opts.model !== undefined && typeof opts.model !== 'string') {
+    throw new UsageError(
+      'INVALID_OPTION',
+      `model must be a directory path or hub id, got ${typeof opts.model}`,
+    );
+  }
+  validateProviders(opts.providers);
+  if (opts.dtype !== undefined) parseDtype(opts.dtype);
+  if (opts.intraOpThreads !== undefined) resolveIntraOpThreads(opts.intraOpThreads);
+  resolveBatcherOptions(opts, 1);
+  resolveImageLimits(opts.limits);
+  if (opts.resize !== undefined && opts.resize !== 'exact' && opts.resize !== 'fast') {
+    throw new UsageError('INVALID_OPTION', `resize must be 'exact' or 'fast', got ${String(opts.resize)}`);
+  }
+  for (const [name, max] of [
+    ['fetchTimeoutMs', 3_600_000],
+    ['textCacheSize', 10_000_000],
+  ] as const) {
+    const v = opts[name];
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1 && v <= max)) {
+      throw new UsageError('INVALID_OPTION', `${name} must be an integer from 1 to ${max}, got ${String(v)}`);
+    }
   }
 }
 

@@ -210,11 +210,23 @@ describe('createClassifier failures', () => {
       rmSync(empty, { recursive: true, force: true });
     }
   });
-  it('bad options are usage errors', async () => {
-    await assert.rejects(
-      createClassifier({ model: TINY_MODEL_DIR, providers: ['cpu'], resize: 'slow' as 'fast' }),
-      UsageError,
-    );
+  it('bad options are usage errors naming the option, raised before the model is even looked up', async () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ resize: 'slow' }, /resize/],
+      [{ batchSize: 0 }, /batchSize/],
+      [{ maxWaitMs: -1 }, /maxWaitMs/],
+      [{ providers: ['gpu'] }, /providers/],
+      [{ dtype: 'fp8' }, /dtype/],
+      [{ limits: { maxPixels: 0 } }, /maxPixels/],
+      [{ textCacheSize: 0 }, /textCacheSize/],
+    ];
+    for (const [opts, re] of bad) {
+      await assert.rejects(createClassifier({ model: '/does/not/exist', ...opts }), (err: unknown) => {
+        assert.ok(err instanceof UsageError, `${JSON.stringify(opts)}: ${String(err)}`);
+        assert.match(err.message, re);
+        return true;
+      });
+    }
   });
   it('a closed classifier refuses work', async () => {
     const c = await createClassifier({ model: TINY_MODEL_DIR, providers: ['cpu'], intraOpThreads: 1 });
