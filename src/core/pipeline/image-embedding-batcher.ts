@@ -53,6 +53,7 @@ export class ImageEmbeddingBatcher {
   private accepted = 0;
   private closed = false;
   private drained: (() => void) | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly pre: ImagePreprocessor,
@@ -107,10 +108,12 @@ export class ImageEmbeddingBatcher {
   }
 
   /** Stops accepting images, sends what is pending and resolves once every accepted image is answered. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
     if (this.filling && !this.filling.sealed) this.seal(this.filling);
-    if (this.active > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    this.closing ??=
+      this.active === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.drained = resolve));
+    return this.closing;
   }
 
   private async reserve(): Promise<{ batch: Batch; entry: Entry; done: Promise<Float32Array> }> {
