@@ -226,7 +226,13 @@ process.once('SIGINT', () => {
 });
 
 const pct = (x: number, of: number) => `${round((x / of) * 100, 1)} %`;
-const prefixes = { main: 'photos/main/', sweep: 'photos/sweep/', soak: 'photos/soak/' };
+const prefixes = {
+  main: 'photos/main/',
+  sweep: 'photos/sweep/',
+  soak: 'photos/soak/',
+  warmup: 'photos/warmup/',
+};
+const WARMUP_IMAGES = 8;
 const output = () => bucket!.uri('results/');
 let runCounter = 0;
 const runId = (name: string) => `bench-${tag}-${String(++runCounter).padStart(2, '0')}-${name}`;
@@ -245,10 +251,10 @@ async function group(
     await runEnqueue(
       {
         runId: runId('warmup'),
-        source: bucket!.uri(`${prefixes.sweep}0000/`),
+        source: bucket!.uri(prefixes.warmup),
         output: output(),
         labels: makeLabels(10),
-        images: photos.length,
+        images: WARMUP_IMAGES,
       },
       services!.env,
       bucket!,
@@ -332,6 +338,7 @@ try {
   log(`uploading ${mainImages} + ${sweepImages} photos to ${bucket.uri('photos/')}`);
   await bucket.uploadPhotos(prefixes.main, photos, mainImages);
   await bucket.uploadPhotos(prefixes.sweep, photos, sweepImages);
+  await bucket.uploadPhotos(prefixes.warmup, photos, WARMUP_IMAGES);
 
   if (wants('baseline')) {
     await group(
@@ -568,7 +575,12 @@ const bars: Bar[] = [
   ...(peerIps ? [{ label: 'transformers.js pipeline', value: peerIps, kind: 'peer' as const }] : []),
   ...scenarios
     .filter((s) => s.run)
-    .map((s) => ({ label: s.name, value: s.run!.imagesPerSecond, kind: 'e2e' as const })),
+    .map((s) => ({
+      label: s.name,
+      value: s.run!.imagesPerSecond,
+      kind: 'e2e' as const,
+      ...(s.boundNearby ? { marker: s.boundNearby } : {}),
+    })),
   ...(soak?.run
     ? [{ label: `soak (${soak.run.images} images)`, value: soak.run.imagesPerSecond, kind: 'e2e' as const }]
     : []),
