@@ -9,6 +9,7 @@ import {
   QUEUES,
 } from '../jobs/index.js';
 import { logger } from '../observability/logger.js';
+import { waitForRoom } from './backpressure.js';
 import { removePendingChunks } from './cancel-run.js';
 import { batched, chunked } from './chunker.js';
 import { type ProducerContext, type ProducerDeps, withContext } from './deps.js';
@@ -148,7 +149,7 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
             jobs.flatMap((j) => j.images),
           );
         await ctx.redis.hset(runKey, { chunks: String(chunks), images: String(total) });
-        if ((await ctx.redis.hget(runKey, 'state')) === 'cancelled') {
+        if (await waitForRoom(ctx, runId, opts.maxPendingChunks ?? ENQUEUE_DEFAULTS.maxPendingChunks, log)) {
           log.info({ chunks }, 'run cancelled while enqueuing: listing stopped');
           await groups.return?.(undefined);
           break;

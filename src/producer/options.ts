@@ -10,6 +10,8 @@ export const ENQUEUE_DEFAULTS = {
   attempts: 5,
   /** First retry delay of a chunk job; doubles each attempt (BullMQ exponential backoff). */
   backoffMs: 2_000,
+  /** Queued-but-unfinished chunks of one run above which the producer waits for workers (bounds Redis). */
+  maxPendingChunks: 10_000,
 } as const;
 
 /** Everything `enqueueRun` accepts. `sources` and/or `manifest` say which images; the rest is the RunSpec. */
@@ -43,6 +45,8 @@ export interface EnqueueOptions {
   exclude?: string[];
   /** Stop after this many images. */
   maxImages?: number;
+  /** Queued-but-unfinished chunks above which listing pauses until workers catch up (default 10,000). */
+  maxPendingChunks?: number;
   /** Set by schedule firings: the schedule's name. */
   schedule?: string;
   /** With `schedule`: only images whose ETag changed since the schedule's previous run. */
@@ -103,6 +107,7 @@ export const enqueueOptionsSchema = z
     include: stringList('--include').max(100).optional(),
     exclude: stringList('--exclude').max(100).optional(),
     maxImages: positiveInt('--max-images').optional(),
+    maxPendingChunks: positiveInt('--max-pending-chunks').optional(),
     schedule: z
       .string()
       .regex(ID_PATTERN, 'schedule names must match [A-Za-z0-9][A-Za-z0-9_.-]{0,127}')

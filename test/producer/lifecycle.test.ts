@@ -283,4 +283,35 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
     assert.match(status.error ?? '', /listing broke/);
     storage.close();
   });
+
+  it('pauses listing while too many chunks wait for workers (bounded Redis), then finishes', async () => {
+    const p = prefix();
+    const d = { redisUrl: server.url, prefix: p };
+    let settled = false;
+    const enqueued = enqueueRun(
+      {
+        sources: [images(100)],
+        labels: ['a'],
+        output: out(),
+        chunkSize: 1,
+        maxPendingChunks: 40,
+        runId: 'bp',
+      },
+      d,
+    ).finally(() => {
+      settled = true;
+    });
+    await until(async () => (await redis.hget(keys(p).run('bp'), 'chunks')) === '64');
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(settled, false, 'the producer waits for workers');
+    assert.equal(await redis.hget(keys(p).run('bp'), 'chunks'), '64');
+    const worker = startFakeWorker(d);
+    try {
+      assert.equal((await enqueued).chunks, 100);
+      const final = await waitForRun('bp', { pollMs: 50, timeoutMs: 20_000 }, d);
+      assert.deepEqual(final.chunks, { total: 100, done: 100, failed: 0, pending: 0 });
+    } finally {
+      await worker.close();
+    }
+  });
 });

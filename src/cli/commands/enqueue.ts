@@ -42,6 +42,7 @@ export interface EnqueueFlags {
   include?: string[];
   exclude?: string[];
   maxImages?: number;
+  maxPendingChunks?: number;
   storeEmbeddings?: boolean;
   reuseEmbeddings?: boolean;
 }
@@ -131,6 +132,11 @@ export function addEnqueueOptions(cmd: Command): Command {
       collect,
     )
     .option('--max-images <n>', 'stop after this many images', positiveInt)
+    .option(
+      '--max-pending-chunks <n>',
+      `pause listing while this many chunks of the run wait for workers (default ${ENQUEUE_DEFAULTS.maxPendingChunks})`,
+      positiveInt,
+    )
     .option('--store-embeddings', 'keep each image embedding next to the results for later re-labeling')
     .option(
       '--reuse-embeddings',
@@ -167,6 +173,7 @@ export async function enqueueOptionsFromFlags(uris: string[], flags: EnqueueFlag
   if (flags.include?.length) opts.include = flags.include;
   if (flags.exclude?.length) opts.exclude = flags.exclude;
   if (flags.maxImages !== undefined) opts.maxImages = flags.maxImages;
+  if (flags.maxPendingChunks !== undefined) opts.maxPendingChunks = flags.maxPendingChunks;
   if (flags.storeEmbeddings) opts.storeEmbeddings = true;
   if (flags.reuseEmbeddings) opts.reuseEmbeddings = true;
   return opts;
