@@ -10,7 +10,7 @@ export interface ResizePlan {
 /**
  * The Hugging Face CLIPImageProcessor geometry: the shortest edge becomes `shortestEdge` and the long edge
  * `int(shortestEdge * long / short)` (truncated, as transformers does), then a centre crop whose offset is
- * `(n - crop) // 2`. SigLIP-style configs (`resizeTo`) resize to the exact size; a missing crop means none.
+ * `(n - crop) // 2`. SigLIP-style configs (`resizeTo`) resize to the exact size without a crop.
  */
 export function planResize(config: PreprocessConfig, width: number, height: number): ResizePlan {
   let w: number;
@@ -28,8 +28,9 @@ export function planResize(config: PreprocessConfig, width: number, height: numb
       w = Math.max(1, Math.floor((edge * width) / height));
     }
   }
-  const cw = config.crop?.width ?? w;
-  const ch = config.crop?.height ?? h;
+  // Without a crop, an exact resize is final; a shortest-edge resize still needs the square model input.
+  const cw = config.crop?.width ?? (config.resizeTo ? w : config.imageSize);
+  const ch = config.crop?.height ?? (config.resizeTo ? h : config.imageSize);
   // An image smaller than the crop is padded by HF; we resize up to the crop instead (never happens with
   // shortest edge ≥ crop, which every CLIP/SigLIP config satisfies).
   w = Math.max(w, cw);

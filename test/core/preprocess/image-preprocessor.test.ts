@@ -54,6 +54,14 @@ describe('planResize (Hugging Face geometry)', () => {
     assert.equal(planResize(clip, 333, 500).height, 336);
     assert.deepEqual(planResize(clip, 224, 224).crop, { left: 0, top: 0, width: 224, height: 224 });
   });
+  it('a shortest-edge config without a crop still yields the square model input', () => {
+    const cfg = { ...siglipPreprocessConfig(32), resizeTo: undefined, shortestEdge: 32 };
+    assert.deepEqual(planResize(cfg, 64, 32), {
+      width: 64,
+      height: 32,
+      crop: { left: 16, top: 0, width: 32, height: 32 },
+    });
+  });
   it('SigLIP-style configs resize to the exact size without a crop', () => {
     const plan = planResize(siglipPreprocessConfig(384), 500, 200);
     assert.equal(plan.width, 384);
