@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pngHeaderClaiming, textNamedJpeg, truncatedJpeg } from '../support/images.js';
+import { pngHeaderOnly, textNamedJpeg, truncatedJpeg } from '../support/images.js';
 import { CLI, SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
 
 interface Run {
@@ -40,7 +40,7 @@ describe('zeroshot classify', () => {
     writeFileSync(path.join(dir, 'empty.jpg'), Buffer.alloc(0));
     writeFileSync(path.join(dir, 'truncated.jpg'), truncatedJpeg());
     writeFileSync(path.join(dir, 'text.jpg'), textNamedJpeg());
-    writeFileSync(path.join(dir, 'huge.png'), pngHeaderClaiming(20_000, 20_000));
+    writeFileSync(path.join(dir, 'huge.png'), pngHeaderOnly(20_000, 20_000));
     writeFileSync(path.join(dir, 'labels.txt'), '# animals\nfish\n\nbird\ndog\n');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -13,7 +13,7 @@ import {
   ModelError,
   UsageError,
 } from '../../src/core/index.js';
-import { pngHeaderClaiming, textNamedJpeg, truncatedJpeg } from '../support/images.js';
+import { pngHeaderOnly, textNamedJpeg, truncatedJpeg } from '../support/images.js';
 import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
 
 const photoPaths = readdirSync(SAMPLE_IMAGES_DIR)
@@ -41,7 +41,7 @@ describe('createClassifier / classify (tiny model, real ORT and sharp)', () => {
     writeFileSync(path.join(dir, 'empty.jpg'), Buffer.alloc(0));
     writeFileSync(path.join(dir, 'truncated.jpg'), truncatedJpeg());
     writeFileSync(path.join(dir, 'text.jpg'), textNamedJpeg());
-    writeFileSync(path.join(dir, 'huge.png'), pngHeaderClaiming(20_000, 20_000));
+    writeFileSync(path.join(dir, 'huge.png'), pngHeaderOnly(20_000, 20_000));
     classifier = await createClassifier({
       model: TINY_MODEL_DIR,
       providers: ['cpu'],

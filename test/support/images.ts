@@ -1,11 +1,10 @@
 /**
  * Small generated images for preprocessing and error tests: awkward-but-valid inputs (EXIF rotation,
- * alpha, 16-bit, CMYK, GIF, WebP) and broken ones (truncated, text, a header claiming 20000×20000).
+ * alpha, 16-bit, CMYK, GIF, WebP) and broken ones (truncated, text, SVG with external references).
  * Everything is built in memory, so no binary fixture is committed.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { SAMPLE_IMAGES_DIR } from './shared.js';
 
@@ -101,41 +100,5 @@ export function svgWithExternalReference(): Buffer {
   );
 }
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const byte of buf) c = (CRC_TABLE[(c ^ byte) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-
-/**
- * A hand-crafted PNG whose header declares `width × height` (8-bit grey) but which carries one row of
- * pixels: a few dozen bytes claiming e.g. 400 megapixels.
- */
-export function pngHeaderClaiming(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.writeUInt8(8, 8);
-  ihdr.writeUInt8(0, 9);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(width + 1))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+/** A PNG header declaring `width × height` in a few dozen bytes (shared with the hostile corpus). */
+export { pngHeaderOnly } from './hostile-corpus.js';

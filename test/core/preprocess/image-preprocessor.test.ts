@@ -8,7 +8,7 @@ import {
   cmykJpeg,
   exifRotatedJpeg,
   png16,
-  pngHeaderClaiming,
+  pngHeaderOnly,
   RED,
   samplePhoto,
   svgWithExternalReference,
@@ -137,7 +137,7 @@ describe('ImagePreprocessor errors', () => {
   it('SVG (external references) → IMAGE_UNSUPPORTED_FORMAT', () =>
     rejects(svgWithExternalReference(), 'IMAGE_UNSUPPORTED_FORMAT'));
   it('a tiny PNG declaring 20000×20000 → IMAGE_TOO_MANY_PIXELS before decoding', async () => {
-    const data = pngHeaderClaiming(20_000, 20_000);
+    const data = pngHeaderOnly(20_000, 20_000);
     assert.ok(data.length < 1000);
     await rejects(data, 'IMAGE_TOO_MANY_PIXELS');
   });
