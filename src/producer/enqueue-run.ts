@@ -21,7 +21,7 @@ import { chunkQueue, closeAll, flowProducer, runsQueueKey } from './queues.js';
 import { newRunId } from './run-id.js';
 import { buildRunSpec } from './run-spec.js';
 import { imageStream } from './sources.js';
-import { checkOutputUri, checkSourceUri, checkUri } from './uris.js';
+import { checkOutputBucket, checkOutputUri, checkSourceUri, checkUri } from './uris.js';
 
 export interface EnqueueResult {
   runId: string;
@@ -59,6 +59,7 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
       // Validation pass: a bad line must be reported before anything is enqueued.
       for await (const _ of readManifest(storage, opts.manifest));
     }
+    await checkOutputBucket(storage, output);
     const runKey = ctx.keys.run(runId);
     const existing = await existingRun(ctx, runId);
     if (existing) return existing;

@@ -1,5 +1,6 @@
 import { UsageError } from '../core/errors/index.js';
 import { LIMITS } from '../jobs/index.js';
+import type { Storage } from '../storage/types.js';
 import { isPrefixUri, type ParsedUri, parseUri } from '../storage/uri.js';
 
 /**
@@ -46,4 +47,19 @@ export function checkOutputUri(uri: string, option = '--output'): string {
     throw new UsageError('INVALID_OPTION', `${option}: refusing to write results at the filesystem root`);
   }
   return uri.endsWith('/') ? uri : `${uri}/`;
+}
+
+/**
+ * Fails early when an S3 output bucket does not exist (one listing request), instead of letting every chunk
+ * fail in the workers. Other listing errors (e.g. a write-only policy denying List) are not fatal here.
+ */
+export async function checkOutputBucket(storage: Storage, output: string): Promise<void> {
+  if (!output.startsWith('s3://')) return;
+  try {
+    for await (const _ of storage.list(output)) break;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'STORAGE_BUCKET_NOT_FOUND') {
+      throw new UsageError('INVALID_OPTION', `--output ${output}: ${(err as Error).message}`, { cause: err });
+    }
+  }
 }

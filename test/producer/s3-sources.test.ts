@@ -116,6 +116,10 @@ describe('S3 sources: prefix listings and manifests', () => {
       (err: Error) => err instanceof UsageError && /line 3: .*file:\/\/\/abs\/path|line 3/.test(err.message),
     );
     await assert.rejects(
+      enqueueRun({ sources: [`s3://${BUCKET}/photos/`], labels: ['a'], output: 's3://no-such-bucket/r/' }, d),
+      (err: Error) => err instanceof UsageError && /--output s3:\/\/no-such-bucket\/r\/: /.test(err.message),
+    );
+    await assert.rejects(
       enqueueRun(
         { manifest: `s3://${BUCKET}/lists/none.jsonl`, labels: ['a'], output: `s3://${BUCKET}/r/` },
         d,
