@@ -1,7 +1,6 @@
 import { TextEncoder, VisionEncoder } from './encoders/index.js';
 import { type ErrorInfo, ImageError, ModelError, toErrorInfo, UsageError } from './errors/index.js';
-import { imageName } from './io/image-name.js';
-import { readImageSource } from './io/index.js';
+import { imageName, readImageSource } from './io/index.js';
 import { loadModelSpec, parseDtype, resolveModelDir } from './model/index.js';
 import { resolveBatcherOptions } from './pipeline/batcher-options.js';
 import { type BatchEvent, ImageEmbeddingBatcher, mapConcurrent } from './pipeline/index.js';
@@ -10,6 +9,7 @@ import {
   ImagePreprocessor,
   type ResizeMode,
   resolveImageLimits,
+  validateResizeMode,
 } from './preprocess/index.js';
 import { type RuntimeOptions, resolveIntraOpThreads, validateProviders } from './runtime/index.js';
 import {
@@ -259,9 +259,7 @@ function validateClassifierOptions(opts: ClassifierOptions): void {
   if (opts.intraOpThreads !== undefined) resolveIntraOpThreads(opts.intraOpThreads);
   resolveBatcherOptions(opts, 1);
   resolveImageLimits(opts.limits);
-  if (opts.resize !== undefined && opts.resize !== 'exact' && opts.resize !== 'fast') {
-    throw new UsageError('INVALID_OPTION', `resize must be 'exact' or 'fast', got ${String(opts.resize)}`);
-  }
+  validateResizeMode(opts.resize);
   for (const [name, max] of [
     ['fetchTimeoutMs', 3_600_000],
     ['textCacheSize', 10_000_000],

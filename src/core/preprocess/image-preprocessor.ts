@@ -16,6 +16,13 @@ import { configureSharp } from './sharp-setup.js';
  */
 export type ResizeMode = 'exact' | 'fast';
 
+export function validateResizeMode(value: unknown = 'exact'): ResizeMode {
+  if (value !== 'exact' && value !== 'fast') {
+    throw new UsageError('INVALID_OPTION', `resize must be 'exact' or 'fast', got ${String(value)}`);
+  }
+  return value;
+}
+
 export interface ImagePreprocessorOptions {
   limits?: Partial<ImageLimits>;
   resize?: ResizeMode;
@@ -41,10 +48,7 @@ export class ImagePreprocessor {
   private readonly outHeight: number;
 
   constructor(config: PreprocessConfig, opts: ImagePreprocessorOptions = {}) {
-    const resize = opts.resize ?? 'exact';
-    if (resize !== 'exact' && resize !== 'fast') {
-      throw new UsageError('INVALID_OPTION', `resize must be 'exact' or 'fast', got ${String(resize)}`);
-    }
+    const resize = validateResizeMode(opts.resize);
     configureSharp();
     this.config = config;
     this.limits = resolveImageLimits(opts.limits);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { l2Normalized } from '../encoders/normalize.js';
 import { fillTemplate } from './templates.js';
 
 /** Anything that turns texts into L2-normalized embeddings (the TextEncoder). */
@@ -110,12 +111,8 @@ export function meanNormalized(vectors: Float32Array[]): Float32Array {
   const first = vectors[0];
   if (!first) throw new Error('meanNormalized needs at least one vector');
   if (vectors.length === 1) return first;
-  const out = new Float32Array(first.length);
+  const sum = new Float32Array(first.length);
   for (const v of vectors)
-    for (let d = 0; d < out.length; d++) out[d] = (out[d] as number) + (v[d] as number);
-  let norm = 0;
-  for (let d = 0; d < out.length; d++) norm += (out[d] as number) ** 2;
-  norm = Math.sqrt(norm) || 1;
-  for (let d = 0; d < out.length; d++) out[d] = (out[d] as number) / norm;
-  return out;
+    for (let d = 0; d < sum.length; d++) sum[d] = (sum[d] as number) + (v[d] as number);
+  return l2Normalized(sum, 0, sum.length);
 }
