@@ -25,7 +25,11 @@ export interface ImageEmbeddingBatcherOptions {
 export type ResolvedBatcherOptions = Required<Omit<ImageEmbeddingBatcherOptions, 'onBatch'>> &
   Pick<ImageEmbeddingBatcherOptions, 'onBatch'>;
 
-/** Measured on the 2-core dev box (tiny model, 49 photos): 16 beat 8 and 32; decode dominates on CPU. */
+/**
+ * Measured on the shared 2-core box (tiny model, 49 photos × 3, exact resize): batch 8 and 16 within noise
+ * (110–180 img/s, decode-bound), 32 slower (≈110); decode concurrency 2 (= cores) beat 1 and 3.
+ * 16 keeps batches worthwhile on CUDA, where the worker usually raises it with --batch-size.
+ */
 export const DEFAULT_BATCH_SIZE = 16;
 
 function positiveInt(name: string, v: unknown, max: number): number {
