@@ -96,6 +96,8 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
         sealed: '0',
         chunks: '0',
         images: '0',
+        output,
+        labelCount: String(spec.labels.length),
         ...(opts.schedule ? { schedule: opts.schedule } : {}),
       })
       .zadd(ctx.keys.runIndex(), now.getTime(), runId)

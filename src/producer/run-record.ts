@@ -6,7 +6,10 @@ export type RunState = 'running' | 'cancelled' | 'completed';
 /** The run hash as stored, with numbers parsed. The spec stays a string until someone needs it. */
 export interface RunRecord {
   runId: string;
+  /** RunSpec JSON; empty when loaded without it (listings use `output` / `labelCount` instead). */
   spec: string;
+  output?: string;
+  labelCount?: number;
   state: RunState;
   sealed: boolean;
   chunks: number;
@@ -20,19 +23,55 @@ export interface RunRecord {
 }
 
 export function toRunRecord(runId: string, h: Record<string, string>): RunRecord | undefined {
-  if (!h.spec) return undefined;
+  if (!h.spec && !h.createdAt) return undefined;
   const rec: RunRecord = {
     runId,
-    spec: h.spec,
+    spec: h.spec ?? '',
     state: (h.state as RunState | undefined) ?? 'running',
     sealed: h.sealed === '1',
     chunks: Number(h.chunks ?? 0),
     images: Number(h.images ?? 0),
   };
-  for (const f of ['createdAt', 'startedAt', 'finishedAt', 'schedule', 'error', 'summary'] as const) {
+  for (const f of [
+    'createdAt',
+    'startedAt',
+    'finishedAt',
+    'schedule',
+    'error',
+    'summary',
+    'output',
+  ] as const) {
     if (h[f]) rec[f] = h[f];
   }
+  if (h.labelCount) rec.labelCount = Number(h.labelCount);
   return rec;
+}
+
+/** Run hash fields a listing needs: everything but the (possibly large) spec. */
+export const LIST_FIELDS = [
+  'state',
+  'sealed',
+  'chunks',
+  'images',
+  'createdAt',
+  'startedAt',
+  'finishedAt',
+  'schedule',
+  'error',
+  'summary',
+  'output',
+  'labelCount',
+] as const;
+
+/** A run without its spec (HMGET of LIST_FIELDS); undefined when the run does not exist. */
+export async function loadRunLite(ctx: ProducerContext, runId: string): Promise<RunRecord | undefined> {
+  const values = await ctx.redis.hmget(ctx.keys.run(runId), ...LIST_FIELDS);
+  const h: Record<string, string> = {};
+  LIST_FIELDS.forEach((f, i) => {
+    const v = values[i];
+    if (v !== null && v !== undefined) h[f] = v;
+  });
+  return toRunRecord(runId, h);
 }
 
 /** Loads a run or throws RUN_NOT_FOUND naming the id. */

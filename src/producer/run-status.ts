@@ -2,7 +2,7 @@ import { Job } from 'bullmq';
 import { jobIds } from '../jobs/index.js';
 import { type ProducerContext, type ProducerDeps, withContext } from './deps.js';
 import { closeAll, runQueue } from './queues.js';
-import { loadRun, type RunRecord, type RunState, toRunRecord } from './run-record.js';
+import { loadRun, loadRunLite, type RunRecord, type RunState } from './run-record.js';
 
 export interface RunStatus {
   runId: string;
@@ -70,7 +70,7 @@ async function chunkCounts(ctx: ProducerContext, runId: string) {
 
 export async function statusOf(ctx: ProducerContext, run: RunRecord): Promise<RunStatus> {
   const summary = parseJson(run.summary);
-  const spec = parseJson(run.spec);
+  const spec = run.output && run.labelCount !== undefined ? undefined : parseJson(run.spec);
   const imgs = await imageCounts(ctx, run.runId);
   const failedInSummary = (summary?.chunks as { failed?: unknown } | undefined)?.failed;
   const counts = (await chunkCounts(ctx, run.runId)) ?? {
@@ -97,8 +97,10 @@ export async function statusOf(ctx: ProducerContext, run: RunRecord): Promise<Ru
   if (run.createdAt) status.createdAt = run.createdAt;
   if (run.startedAt) status.startedAt = run.startedAt;
   if (run.finishedAt) status.finishedAt = run.finishedAt;
-  if (typeof spec?.output === 'string') status.output = spec.output;
-  if (Array.isArray(spec?.labels)) status.labels = spec.labels.length;
+  const output = run.output ?? spec?.output;
+  if (typeof output === 'string') status.output = output;
+  if (run.labelCount !== undefined) status.labels = run.labelCount;
+  else if (Array.isArray(spec?.labels)) status.labels = spec.labels.length;
   if (run.schedule) status.schedule = run.schedule;
   if (run.error) status.error = run.error;
   if (summary) status.summary = summary;
@@ -117,7 +119,7 @@ export async function listRuns(opts: { limit?: number } = {}, deps?: ProducerDep
     const ids = await ctx.redis.zrevrange(ctx.keys.runIndex(), 0, limit - 1);
     const out: RunStatus[] = [];
     for (const id of ids) {
-      const rec = toRunRecord(id, await ctx.redis.hgetall(ctx.keys.run(id)));
+      const rec = await loadRunLite(ctx, id);
       if (rec) out.push(await statusOf(ctx, rec));
     }
     return out;
