@@ -18,9 +18,11 @@ export interface WaitOptions {
  */
 export async function waitForRun(
   runId: string,
-  opts: WaitOptions = {},
+  options: WaitOptions | ((status: RunStatus) => void) = {},
   deps?: ProducerDeps,
 ): Promise<RunStatus> {
+  // `waitForRun(runId, onProgress)` (the form in docs/ARCHITECTURE.md) works too.
+  const opts: WaitOptions = typeof options === 'function' ? { onProgress: options } : options;
   const pollMs = opts.pollMs ?? 1_000;
   const deadline = opts.timeoutMs ? Date.now() + opts.timeoutMs : Number.POSITIVE_INFINITY;
   return withContext(deps, async (ctx) => {
