@@ -3,6 +3,8 @@ import {
   type ChunkImage,
   type ChunkPayload,
   chunkImageSchema,
+  chunkPayloadSchema,
+  finalizePayloadSchema,
   JOB_NAMES,
   jobIds,
   PAYLOAD_VERSION,
@@ -108,12 +110,10 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
     const queue = chunkQueue(ctx);
     let chunks = 0;
     let total = 0;
-    const payload = (imgs: ChunkImage[]): ChunkPayload => ({
-      v: PAYLOAD_VERSION,
-      runId,
-      index: chunks++,
-      images: imgs,
-    });
+    // Every payload goes through the same zod schema the worker applies (images were checked one by one
+    // already; this guards the envelope).
+    const payload = (imgs: ChunkImage[]): ChunkPayload =>
+      chunkPayloadSchema.parse({ v: PAYLOAD_VERSION, runId, index: chunks++, images: imgs });
     try {
       let group: ChunkImage[][] | undefined = first.value;
       let isFirst = true;
@@ -124,7 +124,7 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
           await flow.add({
             name: JOB_NAMES.finalize,
             queueName: QUEUES.runs,
-            data: { v: PAYLOAD_VERSION, runId },
+            data: finalizePayloadSchema.parse({ v: PAYLOAD_VERSION, runId }),
             opts: finalizeJobOptions(jobIds.run(runId)),
             children: jobs.map((data) => ({
               name: JOB_NAMES.chunk,
