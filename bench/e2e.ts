@@ -159,7 +159,7 @@ async function peerPass(): Promise<PeerPass> {
   return { imagesPerSecond: (photos.length * 1000) / r.ms, cpuMsPerImage: r.cpuMs / photos.length };
 }
 
-/** The bound again, right now: one decode pass and ≥ 16 images of inference at the best batch size. */
+/** The bound again, right now: one decode pass and ≥ 32 images (quick: 16) of inference at the best batch size. */
 const probePixels = await preparedBatch(pre, photos, bound.bestBatchSize, imageSize);
 const probeDecodeConcurrency = decode.reduce((a, b) =>
   b.imagesPerSecond > a.imagesPerSecond ? b : a,
@@ -171,7 +171,7 @@ async function probeBound(): Promise<number> {
     imageSize,
     warmup: 0,
   });
-  const calls = Math.max(1, Math.ceil(16 / bound.bestBatchSize));
+  const calls = Math.max(1, Math.ceil((quick ? 16 : 32) / bound.bestBatchSize));
   const t0 = performance.now();
   for (let i = 0; i < calls; i++) await vision.embed(probePixels, bound.bestBatchSize);
   const v = (calls * bound.bestBatchSize * 1000) / (performance.now() - t0);
