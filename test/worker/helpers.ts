@@ -40,7 +40,7 @@ export interface DirectRun {
   redisUrl: string;
   prefix: string;
   output: string;
-  images: string[];
+  images: Array<string | ChunkImage>;
   labels?: string[];
   chunkSize?: number;
   attempts?: number;
@@ -59,7 +59,7 @@ export async function createRunDirect(r: DirectRun): Promise<{ chunks: ChunkImag
   const chunkSize = r.chunkSize ?? 16;
   const chunks: ChunkImage[][] = [];
   for (let i = 0; i < r.images.length; i += chunkSize) {
-    chunks.push(r.images.slice(i, i + chunkSize).map((uri) => ({ uri })));
+    chunks.push(r.images.slice(i, i + chunkSize).map((im) => (typeof im === 'string' ? { uri: im } : im)));
   }
   const spec: RunSpec = {
     v: PAYLOAD_VERSION,

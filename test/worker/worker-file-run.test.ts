@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
@@ -248,5 +248,57 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
     await r.quit();
     const summary = await waitForSummary(out, 'unsealed');
     assert.deepEqual(summary.counts, { images: 4, ok: 4, failed: 0, missing: 0 });
+  });
+
+  it('--store-embeddings then --reuse-embeddings: the second run needs neither the images nor the vision encoder', async () => {
+    const srcDir = path.join(dir, 'reuse-images');
+    mkdirSync(srcDir, { recursive: true });
+    const images = samplePhotos()
+      .slice(0, 12)
+      .map((uri) => {
+        const to = path.join(srcDir, path.basename(uri));
+        copyFileSync(new URL(uri), to);
+        return `file://${to}`;
+      });
+    const labels = ['a fish', 'a bird', 'a dog'];
+    await createRunDirect({
+      runId: 'store',
+      redisUrl: redis.url,
+      prefix: PREFIX,
+      output: `file://${out}/`,
+      images,
+      labels,
+      chunkSize: 5,
+      spec: { storeEmbeddings: true },
+    });
+    await waitForSummary(out, 'store');
+    const first = readParts(out, 'store').lines;
+    assert.equal(first.length, 12);
+    assert.ok(readdirSync(path.join(out, 'store', 'embeddings')).length >= 3, 'embedding packs are stored');
+
+    // The images disappear: only stored embeddings can label them now.
+    renameSync(srcDir, `${srcDir}-gone`);
+    await createRunDirect({
+      runId: 'reuse',
+      redisUrl: redis.url,
+      prefix: PREFIX,
+      output: `file://${out}/`,
+      images: first.map((l) => ({ uri: l.image, etag: l.etag })),
+      labels,
+      chunkSize: 5,
+      spec: { reuseEmbeddings: true },
+    });
+    const summary = await waitForSummary(out, 'reuse');
+    assert.deepEqual(summary.counts, { images: 12, ok: 12, failed: 0, missing: 0 });
+    const second = readParts(out, 'reuse').lines;
+    for (let i = 0; i < first.length; i++) {
+      assert.equal(second[i].image, first[i].image);
+      const before = new Map(
+        first[i].labels.map((l: { label: string; score: number }) => [l.label, l.score]),
+      );
+      for (const l of second[i].labels) {
+        assert.ok(Math.abs(l.score - (before.get(l.label) as number)) < 0.01, `${l.label}: ${l.score}`);
+      }
+    }
   });
 });

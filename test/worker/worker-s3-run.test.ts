@@ -139,4 +139,37 @@ describe('worker: producer → Redis → worker → results in S3 (s3rver)', () 
     const ready = await fetch(`${worker.metricsUrl}/readyz`);
     assert.equal(ready.status, 200, await ready.text());
   });
+
+  it('a chunk that can never succeed (missing bucket) fails at once; the summary lists it and the run completes', async () => {
+    const photos = samplePhotos()
+      .slice(0, 4)
+      .map((u) => `s3://${BUCKET}/photos/${path.basename(u)}`);
+    const manifest = [...photos, 's3://no-such-bucket/cat.jpg']
+      .map((uri) => JSON.stringify({ uri }))
+      .join('\n');
+    await storage.put(`s3://${BUCKET}/manifests/mixed.jsonl`, manifest);
+    await enqueueRun(
+      {
+        manifest: `s3://${BUCKET}/manifests/mixed.jsonl`,
+        labels: ['a dog', 'a cat'],
+        output: `s3://${BUCKET}/results/`,
+        chunkSize: 4,
+        runId: 'nobucket',
+      },
+      { redisUrl: redis.url, prefix: PREFIX, storage },
+    );
+    const summaryUri = `s3://${BUCKET}/results/nobucket/_SUMMARY.json`;
+    const deadline = Date.now() + 30_000;
+    while (!(await storage.head(summaryUri))) {
+      assert.ok(Date.now() < deadline, 'no _SUMMARY.json in S3');
+      await sleep(100);
+    }
+    const summary = JSON.parse((await storage.get(summaryUri)).body.toString('utf8'));
+    assert.equal(summary.state, 'completed');
+    assert.deepEqual(summary.counts, { images: 5, ok: 4, failed: 0, missing: 1 });
+    assert.equal(summary.chunks.failed.length, 1);
+    assert.equal(summary.chunks.failed[0].index, 1);
+    assert.match(summary.chunks.failed[0].reason, /^STORAGE_BUCKET_NOT_FOUND: /);
+    assert.equal(await storage.head(`s3://${BUCKET}/results/nobucket/part-000001.jsonl`), undefined);
+  });
 });
