@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { ZeroshotError } from '../core/errors/index.js';
-import { createRedis, keys, queueConfigFromEnv } from '../jobs/index.js';
+import { keys, queueConfigFromEnv, redisOptions } from '../jobs/index.js';
 import { redactUrl } from '../observability/logger.js';
 import type { Storage } from '../storage/types.js';
 
@@ -34,7 +34,7 @@ export async function openContext(deps: ProducerDeps = {}): Promise<ProducerCont
     ...(deps.prefix ? { prefix: deps.prefix } : {}),
   });
   const ownRedis = !deps.connection;
-  const redis = deps.connection ?? (await connect(cfg.redisUrl));
+  const redis = deps.connection ?? (await connect(cfg.redisUrl, env));
   let ownStorage: Storage | undefined;
   return {
     redis,
@@ -70,10 +70,10 @@ export async function withContext<T>(
 }
 
 /** Opens a client and fails fast (REDIS_UNAVAILABLE, password redacted) when Redis cannot be reached. */
-async function connect(url: string, timeoutMs = 10_000): Promise<Redis> {
+async function connect(url: string, env: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<Redis> {
   let redis: Redis;
   try {
-    redis = createRedis(url);
+    redis = new Redis(redisOptions(url, { env }));
   } catch (err) {
     throw new ZeroshotError(
       'REDIS_UNAVAILABLE',
