@@ -46,8 +46,10 @@ export function splitCsvLine(line: string): string[] {
         i++;
       } else if (c === '"') quoted = false;
       else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
+    } else if (c === '"' && field.trim() === '') {
+      quoted = true;
+      field = '';
+    } else if (c === ',') {
       out.push(field);
       field = '';
     } else field += c;
