@@ -65,7 +65,16 @@ export function formatStatus(s: RunStatus): string {
     ],
     ['rate', `${s.rate} img/s${s.etaSeconds !== undefined ? ` · ETA ${formatSeconds(s.etaSeconds)}` : ''}`],
   ];
-  if (s.output) rows.push(['output', `${s.output}${s.runId}/`]);
+  const byCode = s.summary?.failuresByCode as Record<string, number> | undefined;
+  if (byCode && Object.keys(byCode).length > 0) {
+    rows.push([
+      'errors',
+      Object.entries(byCode)
+        .map(([code, n]) => `${code} ×${n}`)
+        .join(', '),
+    ]);
+  }
+  if (s.output) rows.push(['output', `${s.output}${s.runId}/${s.summary ? ' (_SUMMARY.json written)' : ''}`]);
   if (s.labels !== undefined) rows.push(['labels', String(s.labels)]);
   if (s.schedule) rows.push(['schedule', s.schedule]);
   if (s.createdAt) rows.push(['created', s.createdAt]);
