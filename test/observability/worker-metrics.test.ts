@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Registry } from 'prom-client';
+import { createLogger } from '../../src/observability/logger.js';
+import { enqueueRun, waitForRun } from '../../src/producer/index.js';
+import { type RunningWorker, startWorker } from '../../src/worker/index.js';
+import { freePort } from '../support/ports.js';
+import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
+import { removeDir, tempDir } from '../worker/helpers.js';
+
+const PREFIX = '{zsmetrics}';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Parses the Prometheus text format into `name{labels}` → value (labels in exposition order). */
+function parseMetrics(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    out.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
+
+function sum(
+  metrics: Map<string, number>,
+  name: string,
+  filter: (series: string) => boolean = () => true,
+): number {
+  let total = 0;
+  for (const [series, v] of metrics) {
+    if ((series === name || series.startsWith(`${name}{`)) && filter(series)) total += v;
+  }
+  return total;
+}
+
+async function scrape(url: string) {
+  const res = await fetch(`${url}/metrics`);
+  assert.equal(res.status, 200);
+  return parseMetrics(await res.text());
+}
+
+async function readyz(url: string) {
+  const res = await fetch(`${url}/readyz`);
+  return {
+    status: res.status,
+    body: (await res.json()) as { ready: boolean; checks: Record<string, string> },
+  };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+describe('worker metrics and readiness during a real run (tiny model, file://, redis-server)', () => {
+  let redis: RedisServerHandle;
+  let worker: RunningWorker | undefined;
+  let dir: string;
+  let url: string;
+  const firstReadyz: Array<Awaited<ReturnType<typeof readyz>>> = [];
+
+  before(async () => {
+    dir = tempDir('worker-metrics');
+    const images = path.join(dir, 'images');
+    mkdirSync(images, { recursive: true });
+    for (const f of readdirSync(SAMPLE_IMAGES_DIR).filter((n) => /\.jpe?g$/i.test(n))) {
+      copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), path.join(images, f));
+    }
+    writeFileSync(path.join(images, 'empty.jpg'), Buffer.alloc(0));
+    writeFileSync(path.join(images, 'notes.jpg'), 'plain text, not a JPEG\n');
+
+    // Redis is not running yet: the worker must come up, serve /readyz as not ready, and wait.
+    redis = await startRedisServer({ appendonly: true });
+    await redis.stop({ removeData: false });
+
+    const w = startWorker({
+      env: {},
+      model: TINY_MODEL_DIR,
+      providers: ['cpu'],
+      redisUrl: redis.url,
+      queuePrefix: PREFIX,
+      concurrency: 2,
+      batchSize: 8,
+      metricsPort: await freePort(), // 0 would disable the server
+      scheduler: false,
+      queueExporter: true,
+      finalizeRetryMs: 200,
+      registry: new Registry(),
+      logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
+    });
+    worker = w;
+    w.ready.catch(() => {});
+    url = await until('the metrics server', async () => w.metricsUrl, 10_000);
+    // As early as possible: the model is still loading.
+    firstReadyz.push(await readyz(url));
+    await until('the model to load', async () => (w.model ? true : undefined), 30_000);
+    firstReadyz.push(await readyz(url));
+    await redis.restart();
+    await w.ready;
+  });
+
+  after(async () => {
+    await worker?.close({ timeoutMs: 5_000 });
+    await redis?.stop();
+    removeDir(dir);
+  });
+
+  it('/readyz is 503 before the model loads and while Redis is down', () => {
+    const [early, loaded] = firstReadyz;
+    assert.equal(early?.status, 503);
+    assert.equal(early?.body.ready, false);
+    assert.notEqual(
+      early?.body.checks.model,
+      'ok',
+      `model check before loading: ${JSON.stringify(early?.body)}`,
+    );
+    assert.equal(loaded?.status, 503);
+    assert.equal(loaded?.body.checks.model, 'ok');
+    assert.notEqual(loaded?.body.checks.redis, 'ok', 'Redis was down');
+  });
+
+  it('/healthz is 200 and /readyz is 200 once the model is loaded and Redis answers', async () => {
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    const r = await readyz(url);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.ready, true);
+    assert.ok(Object.values(r.body.checks).every((c) => c === 'ok'));
+  });
+
+  it('counters agree with the result files, queue depth follows the run, model info names the provider', async () => {
+    const output = `file://${path.join(dir, 'out')}`;
+    const before = await scrape(url);
+    assert.equal(sum(before, 'zeroshot_images_processed_total'), 0);
+
+    const { runId, images } = await enqueueRun(
+      {
+        sources: [`file://${path.join(dir, 'images')}/`],
+        labels: ['a fish', 'a dog', 'a car'],
+        output,
+        chunkSize: 8,
+      },
+      { redisUrl: redis.url, prefix: PREFIX, env: {} },
+    );
+    assert.equal(images, 51);
+    const samples: number[] = [];
+    let done = false;
+    const scraping = (async () => {
+      while (!done) {
+        samples.push(sum(await scrape(url), 'zeroshot_images_processed_total'));
+        await sleep(20);
+      }
+    })();
+    const status = await waitForRun(
+      runId,
+      { pollMs: 100, timeoutMs: 60_000 },
+      { redisUrl: redis.url, prefix: PREFIX, env: {} },
+    );
+    done = true;
+    await scraping;
+    assert.equal(status.state, 'completed');
+    for (let i = 1; i < samples.length; i++)
+      assert.ok(samples[i]! >= samples[i - 1]!, 'the counter never goes down');
+
+    const runDir = path.join(dir, 'out', runId);
+    const lines = readdirSync(runDir)
+      .filter((f) => /^part-\d+\.jsonl$/.test(f))
+      .flatMap((f) => readFileSync(path.join(runDir, f), 'utf8').trim().split('\n'))
+      .map((l) => JSON.parse(l) as { labels?: unknown[]; error?: { code: string } });
+    assert.equal(lines.length, 51);
+    const errorsByCode = new Map<string, number>();
+    for (const l of lines)
+      if (l.error) errorsByCode.set(l.error.code, (errorsByCode.get(l.error.code) ?? 0) + 1);
+
+    const after = await scrape(url);
+    assert.equal(sum(after, 'zeroshot_images_processed_total'), lines.length);
+    assert.equal(
+      sum(after, 'zeroshot_images_processed_total', (s) => s.includes('status="ok"')),
+      lines.filter((l) => l.labels).length,
+    );
+    for (const [code, n] of errorsByCode) {
+      assert.equal(
+        sum(
+          after,
+          'zeroshot_images_processed_total',
+          (s) => s.includes('status="error"') && s.includes(`code="${code}"`),
+        ),
+        n,
+        `errors with code ${code}`,
+      );
+    }
+    assert.ok(errorsByCode.size >= 1, 'the bad files became error lines');
+    const chunks = Math.ceil(51 / 8);
+    assert.equal(
+      sum(
+        after,
+        'zeroshot_jobs_total',
+        (s) => s.includes('queue="chunks"') && s.includes('outcome="completed"'),
+      ),
+      chunks,
+    );
+    assert.ok(sum(after, 'zeroshot_stage_duration_seconds_count', (s) => s.includes('stage="infer"')) > 0);
+    assert.equal(sum(after, 'zeroshot_batch_size_images_sum'), lines.filter((l) => l.labels).length);
+    assert.equal(sum(after, 'zeroshot_images_in_flight'), 0);
+    const info = [...after.keys()].find((k) => k.startsWith('zeroshot_model_info{'));
+    assert.match(info ?? '', /provider="cpu"/);
+
+    // The elected exporter (this worker) publishes queue depth; the completed chunks show up within its interval.
+    const completed = await until(
+      'queue depth to show the completed chunks',
+      async () => {
+        const v = (await scrape(url)).get('zeroshot_queue_jobs{queue="chunks",state="completed"}');
+        return v === chunks ? v : undefined;
+      },
+      15_000,
+    );
+    assert.equal(completed, chunks);
+    const final = await scrape(url);
+    assert.equal(final.get('zeroshot_queue_jobs{queue="chunks",state="waiting"}'), 0);
+    assert.equal(final.get('zeroshot_queue_exporter_leader'), 1);
+  });
+
+  it('/readyz flips to 503 while Redis is down and back to 200 after it restarts', async () => {
+    await redis.stop({ removeData: false });
+    const down = await until('readyz to fail', async () => {
+      const r = await readyz(url);
+      return r.status === 503 ? r : undefined;
+    });
+    assert.notEqual(down.body.checks.redis, 'ok');
+    assert.equal(down.body.checks.model, 'ok');
+    await redis.restart();
+    const up = await until('readyz to recover', async () => {
+      const r = await readyz(url);
+      return r.status === 200 ? r : undefined;
+    });
+    assert.equal(up.body.ready, true);
+  });
+});
