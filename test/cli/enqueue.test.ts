@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { keys } from '../../src/jobs/index.js';
-import { keysUnder, makeTree, runCli, startFakeWorker } from '../producer/fixtures.js';
+import { type CliResult, keysUnder, makeTree, pool, runCli, startFakeWorker } from '../producer/fixtures.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 
 describe('zeroshot enqueue (CLI)', () => {
@@ -78,8 +78,9 @@ describe('zeroshot enqueue (CLI)', () => {
       ],
       [['enqueue', '--labels', 'a', '--output', out.dir], /nothing to enqueue/],
     ];
-    for (const [args, re] of cases) {
-      const res = await runCli(args, isolated);
+    const results = await pool(cases, 3, ([args]) => runCli(args, isolated));
+    for (const [i, [args, re]] of cases.entries()) {
+      const res = results[i] as CliResult;
       assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);
       assert.match(res.stderr, re, args.join(' '));
       assert.equal(res.stdout, '');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { listRuns, startScheduleWorker } from '../../src/producer/index.js';
-import { keysUnder, makeTree, runCli, until } from '../producer/fixtures.js';
+import { type CliResult, keysUnder, makeTree, pool, runCli, until } from '../producer/fixtures.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 
 describe('zeroshot schedule (CLI)', () => {
@@ -108,8 +108,9 @@ describe('zeroshot schedule (CLI)', () => {
         /duplicate label/,
       ],
     ];
-    for (const [args, re] of cases) {
-      const res = await runCli(args, iso);
+    const results = await pool(cases, 3, ([args]) => runCli(args, iso));
+    for (const [i, [args, re]] of cases.entries()) {
+      const res = results[i] as CliResult;
       assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);
       assert.match(res.stderr, re);
     }

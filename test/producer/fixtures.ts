@@ -135,3 +135,18 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
     });
   });
 }
+
+/** Maps over items with at most `limit` running at once (CLI spawns: a few in parallel, not all). */
+export async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i] as T);
+      }
+    }),
+  );
+  return out;
+}
