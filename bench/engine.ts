@@ -22,8 +22,8 @@ import { median, round, runPool } from './support/timing.js';
 const HELP = `usage: node dist/bench/engine.js [options]
   --model DIR                 model directory (default .cache/models/clip-b32-stand-in)
   --quick                     short smoke run (1 pass, batch 1/8, short timings)
-  --rounds N                  interleaved rounds of decode / vision / classify / transformers.js (default 3)
-  --batch-sizes LIST          vision batch sizes to time (default 1,8,32)
+  --rounds N                  interleaved rounds of decode / vision / classify / transformers.js (default 5)
+  --batch-sizes LIST          vision batch sizes to time (default 1,8,16,32)
   --labels N                  labels per classify call (default 10)
   --classify-batch-size N     createClassifier batchSize (default: the engine's)
   --max-wait-ms N             createClassifier maxWaitMs (default: the engine's)
@@ -62,8 +62,8 @@ if (values.resize !== 'exact' && values.resize !== 'fast') throw new Error('--re
 const resize = values.resize;
 const quick = values.quick;
 const modelDir = values.model ?? DEFAULT_BENCH_MODEL;
-const rounds = intOption('rounds', values.rounds, quick ? 1 : 3);
-const batchSizes = intListOption('batch-sizes', values['batch-sizes'], quick ? [1, 8] : [1, 8, 32]);
+const rounds = intOption('rounds', values.rounds, quick ? 1 : 5);
+const batchSizes = intListOption('batch-sizes', values['batch-sizes'], quick ? [1, 8] : [1, 8, 16, 32]);
 const labelCount = intOption('labels', values.labels, 10);
 const classifyBatchSize = optionalInt('classify-batch-size', values['classify-batch-size']);
 const maxWaitMs = optionalInt('max-wait-ms', values['max-wait-ms'], 0);
