@@ -51,7 +51,7 @@ function defineMetrics(registry: Registry) {
     }),
     retries: new Counter({
       name: 'zeroshot_retries_total',
-      help: 'Retried operations, by kind (storage|job)',
+      help: 'Retried operations, by kind (storage: a storage request; job: a failed job attempt; stalled: a job recovered from a dead worker)',
       labelNames: ['kind'] as const,
       registers,
     }),
@@ -63,7 +63,7 @@ function defineMetrics(registry: Registry) {
     }),
     stageDuration: new Histogram({
       name: 'zeroshot_stage_duration_seconds',
-      help: 'Latency of one pipeline stage (fetch, decode, infer, score, write), per image or per batch',
+      help: 'Latency of one pipeline stage: fetch, decode, embed (decode + batched inference) and score per image; infer per batch; write per chunk',
       labelNames: ['stage'] as const,
       buckets: STAGE_BUCKETS,
       registers,
