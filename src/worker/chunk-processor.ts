@@ -40,6 +40,8 @@ export interface ChunkProcessorDeps {
   maxImageBytes: number;
   /** Stored image embeddings (`--store-embeddings` / `--reuse-embeddings`), see ./embeddings. */
   embeddings?: Pick<EmbeddingStore, 'lookup' | 'writePack'>;
+  /** Aborted when a shutdown gives up waiting: unfinished chunks stop and write nothing (handed back). */
+  shutdown?: AbortSignal;
   /** Throttle of job.updateProgress calls. */
   progressIntervalMs?: number;
 }
@@ -115,7 +117,7 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
       m.imagesInFlight.inc();
       let etag = image.etag;
       try {
-        if (abort) return;
+        if (abort || deps.shutdown?.aborted) return;
         let embedding = reused[i];
         if (!embedding) {
           const endFetch = stage('fetch');
@@ -124,7 +126,7 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
           );
           endFetch();
           etag ??= fetched.etag;
-          if (abort) return;
+          if (abort || deps.shutdown?.aborted) return;
           const endEmbed = stage('embed');
           embedding = await deps.classifier.embedImage(fetched.body);
           endEmbed();
@@ -158,6 +160,11 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
     };
 
     await Promise.all(images.map(processImage));
+
+    if (deps.shutdown?.aborted && !abort) {
+      log.warn('worker shutting down: chunk abandoned unwritten; it returns to the queue');
+      throw new Error('worker shut down before the chunk was finished');
+    }
 
     if (abort) {
       const cause = abort.cause as Error;

@@ -73,6 +73,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
   let stopScheduler: StopScheduler | undefined;
   const workers: Worker[] = [];
   let closing: Promise<void> | undefined;
+  const shutdown = new AbortController();
   let modelState = 'loading';
 
   const isReady = readinessFromChecks({
@@ -177,6 +178,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         fetchConcurrency: config.fetchConcurrency,
         maxImageBytes: config.maxImageBytes,
         embeddings,
+        shutdown: shutdown.signal,
         ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
       }),
       { ...common, concurrency: config.concurrency },
@@ -261,6 +263,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       clearTimeout(timer);
       if (timedOut) {
         log.warn('shutdown timeout: force-closing; unfinished jobs return to the queue via stall recovery');
+        shutdown.abort();
         await Promise.all(workers.map((w) => w.close(true).catch(() => {})));
       }
       await stopScheduler?.().catch(() => {});

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Registry } from 'prom-client';
+import { jobIds } from '../../src/jobs/index.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { startWorker } from '../../src/worker/index.js';
+import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+import { CLI, SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
+import {
+  countByImage,
+  createRunDirect,
+  openQueue,
+  readParts,
+  removeDir,
+  sleep,
+  tempDir,
+  waitForSummary,
+} from './helpers.js';
+
+const PREFIX = '{zsstop}';
+
+describe('worker shutdown timeout', () => {
+  let redis: RedisServerHandle;
+  let dir: string;
+  let images: string[];
+
+  before(async () => {
+    redis = await startRedisServer();
+    dir = tempDir('worker-stop');
+    const src = readdirSync(SAMPLE_IMAGES_DIR).filter((f) => f.endsWith('.JPEG'));
+    images = [];
+    for (let copy = 0; copy < 4; copy++) {
+      mkdirSync(path.join(dir, 'images', String(copy)), { recursive: true });
+      for (const f of src) {
+        const to = path.join(dir, 'images', String(copy), f);
+        copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), to);
+        images.push(`file://${to}`);
+      }
+    }
+  });
+
+  after(async () => {
+    await redis?.stop();
+    removeDir(dir);
+  });
+
+  it('a chunk longer than --shutdown-timeout-ms is handed back, the process exits 0, another worker redoes it once', async () => {
+    const out = path.join(dir, 'out');
+    await createRunDirect({
+      runId: 'long',
+      redisUrl: redis.url,
+      prefix: PREFIX,
+      output: `file://${out}/`,
+      images,
+      chunkSize: 196,
+    });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'worker',
+        ...[
+          '--model',
+          TINY_MODEL_DIR,
+          '--provider',
+          'cpu',
+          '--redis-url',
+          redis.url,
+          '--queue-prefix',
+          PREFIX,
+        ],
+        ...['--metrics-port', '0', '--scheduler', 'false', '--queue-exporter', 'false', '--batch-size', '2'],
+        ...['--fetch-concurrency', '2', '--shutdown-timeout-ms', '300', '--lock-duration-ms', '1500'],
+      ],
+      {
+        env: { ...process.env, ZEROSHOT_LOG_LEVEL: 'info', ZEROSHOT_LOG_FORMAT: 'json' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let log = '';
+    child.stderr.on('data', (d) => {
+      log += d;
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const queue = openQueue(redis.url, PREFIX);
+    after(() => queue.close());
+    try {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const job = await queue.getJob(jobIds.chunk('long', 0));
+        const progress = job?.progress as { done?: number } | undefined;
+        if (progress?.done && progress.done > 0) break;
+        assert.ok(Date.now() < deadline, `the chunk never started\n${log}`);
+        await sleep(20);
+      }
+      const t0 = Date.now();
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, log);
+      assert.ok(Date.now() - t0 < 12_000, `exited within a bounded time (${Date.now() - t0} ms)`);
+      assert.match(log, /shutdown timeout: force-closing/);
+      assert.equal(
+        existsSync(path.join(out, 'long', 'part-000000.jsonl')),
+        false,
+        'no part from the unfinished chunk',
+      );
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+
+    const b = startWorker({
+      env: {},
+      model: TINY_MODEL_DIR,
+      providers: ['cpu'],
+      redisUrl: redis.url,
+      queuePrefix: PREFIX,
+      metricsPort: 0,
+      scheduler: false,
+      queueExporter: false,
+      stalledIntervalMs: 300,
+      registry: new Registry(),
+      logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
+    });
+    try {
+      await b.ready;
+      const summary = await waitForSummary(out, 'long', 40_000);
+      const { lines } = readParts(out, 'long');
+      assert.equal(lines.length, images.length);
+      assert.equal(countByImage(lines).size, images.length);
+      assert.deepEqual(summary.counts, { images: images.length, ok: images.length, failed: 0, missing: 0 });
+    } finally {
+      await b.close({ timeoutMs: 5_000 });
+    }
+  });
+});
