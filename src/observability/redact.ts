@@ -13,7 +13,7 @@ const SECRET_KEY =
 // Quotes excluded so that scrubbing a whole JSON line never spans two fields.
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:"]*(?::[^\s/@"]*)?@/gi;
 // AWS access key ids have a fixed shape.
-const AWS_KEY_ID = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g;
+const awsKeyIdShape = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g;
 // HTTP authorization values that end up in messages.
 const AUTH_HEADER = /\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}/g;
 
@@ -25,7 +25,7 @@ const SECRET_ENV = [
   'REDIS_PASSWORD',
   'MINIO_ROOT_PASSWORD',
 ];
-const URL_ENV = ['REDIS_URL', 'ZEROSHOT_REDIS_URL'];
+const URL_ENV = ['REDIS_URL'];
 
 /** The literal secrets found in `env` (at least 4 characters, longest first). */
 export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -52,7 +52,7 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
 export function scrubString(s: string, secrets: readonly string[] = []): string {
   let out = s
     .replace(URL_CREDENTIALS, `$1${CENSOR}@`)
-    .replace(AWS_KEY_ID, CENSOR)
+    .replace(awsKeyIdShape, CENSOR)
     .replace(AUTH_HEADER, `$1 ${CENSOR}`);
   for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(CENSOR);
   return out;
