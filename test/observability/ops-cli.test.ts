@@ -61,7 +61,13 @@ describe('zeroshot exporter and zeroshot dashboard (CLI processes)', () => {
     const conn = createRedis(redis.url);
     const chunks = new Queue('chunks', { connection: conn, prefix: '{zeroshot}' });
     await chunks.add('chunk', { n: 1 });
-    const p = run(['exporter', '--port', String(port), '--interval-ms', '200'], { REDIS_URL: redis.url });
+    const awsSecret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSECRETzz';
+    const p = run(['exporter', '--port', String(port), '--interval-ms', '200'], {
+      REDIS_URL: redis.url,
+      AWS_ACCESS_KEY_ID: 'AKIAZZZZZZZZZZZZZZZZ',
+      AWS_SECRET_ACCESS_KEY: awsSecret,
+      ZEROSHOT_LOG_LEVEL: 'debug',
+    });
     procs.push(p);
     try {
       const base = `http://127.0.0.1:${port}`;
@@ -79,7 +85,10 @@ describe('zeroshot exporter and zeroshot dashboard (CLI processes)', () => {
       assert.equal((await fetch(`${base}/readyz`)).status, 200);
       p.child.kill('SIGTERM');
       assert.equal(await p.exited, 0);
-      assert.ok(!p.output().includes('redis-Secret-7'), p.output());
+      for (const secret of ['redis-Secret-7', awsSecret, 'AKIAZZZZZZZZZZZZZZZZ']) {
+        assert.ok(!p.output().includes(secret), `log leaks ${secret}: ${p.output()}`);
+        assert.ok(!text.includes(secret), `metrics leak ${secret}`);
+      }
       assert.equal(await conn.exists('{zeroshot}:exporter:lease'), 0, 'the lease is released on exit');
     } finally {
       await chunks.close();
