@@ -1,5 +1,6 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { ZodError } from 'zod';
+import { UsageError } from '../core/errors/index.js';
 import type { ChunkImage, ChunkPayload, ResultLine } from '../jobs/index.js';
 import { chunkPayloadSchema } from '../jobs/index.js';
 import type { Logger } from '../observability/logger.js';
@@ -96,7 +97,14 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
     await deps.runs.markStarted(runId);
     log.debug({ images: images.length, attempt: job.attemptsMade + 1 }, 'chunk started');
 
-    const labelEmbeddings = await deps.labels.forRun(spec);
+    let labelEmbeddings: Float32Array[];
+    try {
+      labelEmbeddings = await deps.labels.forRun(spec);
+    } catch (err) {
+      // A label set or template the engine refuses will be refused on every attempt.
+      if (err instanceof UsageError) throw unrecoverable(err.code, `run ${runId}: ${err.message}`);
+      throw err;
+    }
     const reused =
       spec.reuseEmbeddings && deps.embeddings
         ? await deps.embeddings.lookup(images)
@@ -141,14 +149,12 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
         endScore();
         lines[i] = { image: image.uri, ...(etag ? { etag } : {}), labels, model: modelId };
         result.ok++;
-        m.imagesProcessed.inc({ status: 'ok', code: '' });
       } catch (err) {
         const verdict = judgeImageError(err);
         if (verdict.kind === 'image') {
           lines[i] = { image: image.uri, ...(etag ? { etag } : {}), error: verdict.info };
           result.failed++;
           result.codes[verdict.info.code] = (result.codes[verdict.info.code] ?? 0) + 1;
-          m.imagesProcessed.inc({ status: 'error', code: verdict.info.code });
         } else {
           abort ??= new JobAborted(verdict, err);
         }
@@ -178,13 +184,12 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
       log.info('run was cancelled during the chunk: nothing written');
       return { ...result, ok: 0, failed: 0, codes: {}, cancelled: true };
     }
-    // Embeddings first: a written part then implies its embeddings are stored.
-    if (toStore.length > 0 && deps.embeddings) {
-      await deps.embeddings.writePack(spec.output, runId, index, toStore);
-    }
-
     const endWrite = stage('write');
     try {
+      // Embeddings first: a written part then implies its embeddings are stored.
+      if (toStore.length > 0 && deps.embeddings) {
+        await deps.embeddings.writePack(spec.output, runId, index, toStore);
+      }
       result.part = await writePart(deps.storage, spec.output, runId, index, lines);
     } catch (err) {
       // A bucket that is missing or forbidden will not appear by retrying; anything else is retried.
@@ -194,6 +199,9 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
     }
     endWrite();
     await deps.runs.setChunkProgress(runId, index, result.ok, result.failed);
+    // Counted once the part is written, so the counters match the result files even across retries.
+    m.imagesProcessed.inc({ status: 'ok', code: '' }, result.ok);
+    for (const [code, n] of Object.entries(result.codes)) m.imagesProcessed.inc({ status: 'error', code }, n);
     await progress.flush(result.ok, result.failed);
     endJob();
     log.info({ ok: result.ok, failed: result.failed }, 'chunk written');
