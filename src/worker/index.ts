@@ -2,7 +2,7 @@ import { type ConnectionOptions, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { type Classifier, createClassifier } from '../core/classifier.js';
-import { ModelError } from '../core/errors/index.js';
+import { ModelError, UsageError } from '../core/errors/index.js';
 import { resolveTemplates } from '../core/scoring/index.js';
 import { createRedis, QUEUES, redisOptions } from '../jobs/index.js';
 import { type ObservabilityServer, startObservabilityServer } from '../observability/http-server.js';
@@ -97,6 +97,13 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         registry: m.registry,
         isReady,
         logger: log,
+      }).catch((err: NodeJS.ErrnoException) => {
+        if (err?.code !== 'EADDRINUSE') throw err;
+        throw new UsageError(
+          'INVALID_OPTION',
+          `--metrics-port ${config.metricsPort} is already in use on ${config.metricsHost} (another worker on this ` +
+            'host?): give each worker its own --metrics-port / ZEROSHOT_METRICS_PORT, or 0 to disable it',
+        );
       });
     }
     log.info({ model: config.model ?? '(resolved)', providers: config.providers }, 'loading model');
@@ -120,7 +127,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       });
     } catch (err) {
       modelState = 'failed';
-      if (err instanceof ModelError) throw err;
+      if (err instanceof ModelError || err instanceof UsageError) throw err;
       const msg = err instanceof Error ? err.message : String(err);
       throw new ModelError('MODEL_LOAD_FAILED', `the model could not be loaded: ${msg}`, { cause: err });
     }
