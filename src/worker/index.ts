@@ -74,7 +74,13 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
   const workers: Worker[] = [];
   let closing: Promise<void> | undefined;
   const shutdown = new AbortController();
+  let requestClose!: () => void;
+  const closeRequested = new Promise<void>((resolve) => {
+    requestClose = resolve;
+  });
   let modelState = 'loading';
+  /** True once the queues are consumed (Redis reached): only then can jobs be active at shutdown. */
+  let consuming = false;
 
   const isReady = readinessFromChecks({
     model: () => {
@@ -131,8 +137,11 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       const msg = err instanceof Error ? err.message : String(err);
       throw new ModelError('MODEL_LOAD_FAILED', `the model could not be loaded: ${msg}`, { cause: err });
     }
-    if (closing) return;
-    const info = classifier!.info;
+    if (closing) {
+      await classifier.close().catch(() => {});
+      return;
+    }
+    const info = classifier.info;
     modelState = 'loaded';
     m.modelInfo.reset();
     m.modelInfo.set({ model: info.id, dtype: info.dtype, provider: info.provider }, 1);
@@ -212,7 +221,10 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
     if (closing) return;
     for (const w of workers)
       void w.run().catch((err) => log.error({ err: err.message }, 'worker loop stopped'));
-    await Promise.all(workers.map((w) => w.waitUntilReady()));
+    // With Redis unreachable this waits (BullMQ keeps reconnecting) until Redis is back or we are closed.
+    await Promise.race([Promise.all(workers.map((w) => w.waitUntilReady())), closeRequested]);
+    if (closing) return;
+    consuming = true;
 
     if (config.scheduler) {
       // Schedules are an extra: a failure here is logged, it does not stop chunk processing.
@@ -256,29 +268,34 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
 
   const close = (o: { timeoutMs?: number } = {}): Promise<void> => {
     closing ??= (async () => {
-      const timeoutMs = o.timeoutMs ?? config.shutdownTimeoutMs;
+      requestClose();
       await ready.catch(() => {});
+      // Never connected (Redis down since start): no job can be active, nothing to wait for.
+      const timeoutMs = consuming ? (o.timeoutMs ?? config.shutdownTimeoutMs) : 0;
       log.info({ timeoutMs }, 'shutting down: no new jobs; waiting for active ones');
       const graceful = Promise.all(workers.map((w) => w.close()));
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        graceful.then(() => false),
-        new Promise<boolean>((r) => {
-          timer = setTimeout(() => r(true), timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
+      if (!(await within(graceful, timeoutMs))) {
         log.warn('shutdown timeout: force-closing; unfinished jobs return to the queue via stall recovery');
         shutdown.abort();
-        await Promise.all(workers.map((w) => w.close(true).catch(() => {})));
+        await within(Promise.all(workers.map((w) => w.close(true).catch(() => {}))), FORCE_CLOSE_MS);
       }
-      await stopScheduler?.().catch(() => {});
-      await exporter?.stop().catch(() => {});
+      await within(
+        stopScheduler?.().catch(() => {}),
+        FORCE_CLOSE_MS,
+      );
+      await within(
+        exporter?.stop().catch(() => {}),
+        FORCE_CLOSE_MS,
+      );
       await server?.close().catch(() => {});
       await classifier?.close().catch(() => {});
       if (!opts.storage) storage?.close();
-      await redis?.quit().catch(() => redis?.disconnect());
+      if (redis?.status === 'ready')
+        await within(
+          redis.quit().catch(() => {}),
+          FORCE_CLOSE_MS,
+        );
+      redis?.disconnect();
       log.info('worker stopped');
     })();
     return closing;
@@ -297,7 +314,37 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
   };
 }
 
+/** Bound of each step of a forced shutdown (connections to a dead Redis never answer). */
+const FORCE_CLOSE_MS = 2_000;
+
+/** true when `p` settled within `ms`, false otherwise (p keeps running). */
+async function within(p: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve(p).then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Logs a repeated message (a Redis outage) at most once per interval per key. */
+function throttled(intervalMs: number) {
+  const last = new Map<string, number>();
+  return (key: string): boolean => {
+    const now = Date.now();
+    if (now - (last.get(key) ?? 0) < intervalMs) return false;
+    last.set(key, now);
+    return true;
+  };
+}
+
 function observeJobs(queue: string, w: Worker, m: Metrics, log: Logger): void {
+  const shouldLog = throttled(30_000);
   w.on('completed', () => m.jobs.inc({ queue, outcome: 'completed' }));
   w.on('failed', (job: Job | undefined, err: Error) => {
     const willRetry =
@@ -313,5 +360,8 @@ function observeJobs(queue: string, w: Worker, m: Metrics, log: Logger): void {
     m.retries.inc({ kind: 'stalled' });
     log.warn({ queue, jobId }, 'stalled job handed back to the queue');
   });
-  w.on('error', (err: Error) => log.error({ queue, err: err.message }, 'worker error'));
+  w.on('error', (err: Error) => {
+    if (shouldLog(err.message))
+      log.error({ queue, err: err.message }, 'worker error (repeats are logged every 30 s)');
+  });
 }
