@@ -1,5 +1,5 @@
 // Direct S3 access for the bench itself: uploading the photos under many keys and reading results back.
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Photo } from './photos.js';
 import type { BenchServices } from './services.js';
 import { runPool } from './timing.js';
@@ -38,17 +38,19 @@ export class BenchBucket {
     return performance.now() - start;
   }
 
+  /** ListObjects (v1, markers): s3rver's v2 continuation tokens fail under OpenSSL 3 (see services.ts). */
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
-    let token: string | undefined;
-    do {
+    let marker: string | undefined;
+    for (;;) {
       const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.services.bucket, Prefix: prefix, ContinuationToken: token }),
+        new ListObjectsCommand({ Bucket: this.services.bucket, Prefix: prefix, Marker: marker }),
       );
-      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return keys;
+      const got = (page.Contents ?? []).map((o) => o.Key).filter((k): k is string => Boolean(k));
+      keys.push(...got);
+      if (!page.IsTruncated || got.length === 0) return keys;
+      marker = got[got.length - 1];
+    }
   }
 
   async getText(key: string): Promise<string> {

@@ -26,6 +26,9 @@ export async function startServices(bucket = 'zeroshot-bench'): Promise<BenchSer
     REDIS_URL: redis.url,
     ZEROSHOT_S3_ENDPOINT: s3.endpoint,
     ZEROSHOT_S3_FORCE_PATH_STYLE: '1',
+    // s3rver's ListObjectsV2 continuation tokens use DES, which OpenSSL 3 refuses: every listing longer than
+    // one page fails with a 500. ListObjects (v1, markers) pages fine; real S3 keeps the v2 default.
+    ZEROSHOT_S3_LIST_API: 'v1',
     AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
     AWS_REGION: s3.region,
