@@ -408,8 +408,9 @@ try {
         );
       } finally {
         const samples = sampler.stop();
-        soak.rss = judgeRss(samples);
         soak.rssSamples = thin(samples);
+        // judged only for a completed soak: a run that failed early says nothing about growth
+        if (soak.run) soak.rss = judgeRss(samples);
       }
       soak.workerCpuMsPerImage = (workersCpuMs(live) - cpu0) / soakImages;
       log(`soak: ${round(soak.run.imagesPerSecond, 2)} img/s, RSS ${JSON.stringify(soak.rss)}`);
