@@ -354,6 +354,9 @@ try {
   if (wants('scaling')) {
     await group('scaling', 1, {}, [sweep('1-worker')]);
     await group('scaling', 2, {}, [sweep('2-workers')]);
+    // two workers that split the cores instead of both running ORT on all of them
+    const half = Math.max(1, Math.floor(cores / 2));
+    await group('scaling', 2, { intraOpThreads: half }, [sweep(`2-workers-${half}-thread`)]);
   }
   if (wants('batch')) {
     for (const b of batchSizes) await group('batch', 1, { batchSize: b }, [sweep(`batch-${b}`)]);
