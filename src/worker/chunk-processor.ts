@@ -133,7 +133,8 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
             fetchImage(deps.storage, image.uri, { maxBytes: deps.maxImageBytes }),
           );
           endFetch();
-          etag ??= fetched.etag;
+          // The ETag of the bytes actually scored (the listing's may be older).
+          etag = fetched.etag ?? etag;
           if (abort || deps.shutdown?.aborted) return;
           const endEmbed = stage('embed');
           embedding = await deps.classifier.embedImage(fetched.body);

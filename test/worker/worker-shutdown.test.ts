@@ -134,4 +134,42 @@ describe('worker shutdown timeout', () => {
       await b.close({ timeoutMs: 5_000 });
     }
   });
+
+  it('SIGTERM while Redis is unreachable: exits 0 within seconds', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'worker',
+        ...['--model', TINY_MODEL_DIR, '--provider', 'cpu', '--redis-url', 'redis://127.0.0.1:1'],
+        ...['--metrics-port', '0', '--scheduler', 'false', '--queue-exporter', 'false'],
+      ],
+      {
+        env: { ...process.env, ZEROSHOT_LOG_LEVEL: 'info', ZEROSHOT_LOG_FORMAT: 'json' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let log = '';
+    child.stderr.on('data', (d) => {
+      log += d;
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!/ECONNREFUSED/.test(log)) {
+        assert.ok(Date.now() < deadline, `no connection error logged\n${log}`);
+        await sleep(50);
+      }
+      const t0 = Date.now();
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, log);
+      assert.ok(Date.now() - t0 < 8_000, `exited within a bounded time (${Date.now() - t0} ms)`);
+      assert.ok(
+        (log.match(/worker error/g) ?? []).length <= 4,
+        'connection errors are not logged in a flood',
+      );
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
 });
