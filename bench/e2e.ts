@@ -109,7 +109,7 @@ const spec = await engine.loadModelSpec(modelDir);
 const imageSize = spec.preprocess.imageSize;
 const pre = new engine.ImagePreprocessor(spec.preprocess, { resize: 'exact' });
 const decode = [];
-for (const concurrency of [...new Set([1, cores])]) {
+for (const concurrency of [...new Set([1, cores, cores * 2])]) {
   decode.push(await measureDecode(pre, photos, { concurrency, passes: quick ? 1 : 3, imageSize }));
 }
 const vision = await engine.VisionEncoder.create(spec);
