@@ -11,7 +11,7 @@ import { type RunningWorker, startWorker } from '../../src/worker/index.js';
 import { freePort } from '../support/ports.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 import { type S3ServerHandle, startS3Server } from '../support/s3-server.js';
-import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
+import { TINY_MODEL_DIR } from '../support/shared.js';
 import { countByImage, samplePhotos, sleep } from './helpers.js';
 
 const PREFIX = '{zss3}';
