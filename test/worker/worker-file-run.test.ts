@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
@@ -167,6 +176,44 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
     assert.equal(lines.length, 10);
     assert.equal(countByImage(lines).size, 10);
     assert.deepEqual(summary.counts, { images: 10, ok: 10, failed: 0, missing: 0 });
+  });
+
+  it('a chunk that fails AFTER writing its part is retried and overwrites it: no duplicate lines', async () => {
+    const images = samplePhotos().slice(10, 22);
+    const r = createRedis(redis.url);
+    // The progress hash is a plain string: HSET fails with WRONGTYPE right after the part is written.
+    await r.set(keys(PREFIX).runProgress('dup'), 'in the way');
+    const queue = openQueue(redis.url, PREFIX);
+    await createRunDirect({
+      runId: 'dup',
+      redisUrl: redis.url,
+      prefix: PREFIX,
+      output: `file://${out}/`,
+      images,
+      chunkSize: 12,
+      attempts: 4,
+      backoffMs: 1_500,
+    });
+    const part = path.join(out, 'dup', 'part-000000.jsonl');
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const job = await queue.getJob(jobIds.chunk('dup', 0));
+      if (job && job.attemptsMade >= 1 && existsSync(part)) break;
+      assert.ok(Date.now() < deadline, 'the first attempt did not write its part and fail');
+      await sleep(25);
+    }
+    const firstWrite = statSync(part).mtimeMs;
+    await r.del(keys(PREFIX).runProgress('dup'));
+    const summary = await waitForSummary(out, 'dup');
+    const job = await queue.getJob(jobIds.chunk('dup', 0));
+    await queue.close();
+    await r.quit();
+    assert.ok(job!.attemptsMade >= 2);
+    assert.ok(statSync(part).mtimeMs > firstWrite, 'the retry wrote the part again');
+    const { lines } = readParts(out, 'dup');
+    assert.equal(lines.length, 12);
+    assert.equal(countByImage(lines).size, 12);
+    assert.deepEqual(summary.counts, { images: 12, ok: 12, failed: 0, missing: 0 });
   });
 
   it('fails an invalid chunk payload at once (no retries) with a clear reason', async () => {
