@@ -4,11 +4,14 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
@@ -346,6 +349,39 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
       for (const l of second[i].labels) {
         assert.ok(Math.abs(l.score - (before.get(l.label) as number)) < 0.01, `${l.label}: ${l.score}`);
       }
+    }
+  });
+
+  it('labels http(s) images too: a 404 is an IMAGE_NOT_FOUND line, the ETag header is kept', async () => {
+    const photo = readFileSync(path.join(SAMPLE_IMAGES_DIR, 'n02391049_zebra.JPEG'));
+    const server = http.createServer((req, res) => {
+      if (req.url === '/zebra.jpg') {
+        res.writeHead(200, { 'content-type': 'image/jpeg', etag: '"zebra-1"' });
+        res.end(photo);
+      } else {
+        res.writeHead(404);
+        res.end('not found');
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const images = [`http://127.0.0.1:${port}/zebra.jpg`, `http://127.0.0.1:${port}/missing.jpg`];
+      await createRunDirect({
+        runId: 'http',
+        redisUrl: redis.url,
+        prefix: PREFIX,
+        output: `file://${out}/`,
+        images,
+      });
+      const summary = await waitForSummary(out, 'http');
+      const { lines } = readParts(out, 'http');
+      assert.equal(lines[0].etag, 'zebra-1');
+      assert.ok(lines[0].labels.length > 0);
+      assert.equal(lines[1].error.code, 'IMAGE_NOT_FOUND');
+      assert.deepEqual(summary.counts, { images: 2, ok: 1, failed: 1, missing: 0 });
+    } finally {
+      server.close();
     }
   });
 });
