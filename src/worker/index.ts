@@ -137,10 +137,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       const msg = err instanceof Error ? err.message : String(err);
       throw new ModelError('MODEL_LOAD_FAILED', `the model could not be loaded: ${msg}`, { cause: err });
     }
-    if (closing) {
-      await classifier.close().catch(() => {});
-      return;
-    }
+    if (closing) return; // close() closes the classifier once `ready` settles
     const info = classifier.info;
     modelState = 'loaded';
     m.modelInfo.reset();
