@@ -119,7 +119,8 @@ const DEFAULTS: Omit<WorkerConfig, 'model' | 'dtype' | 'providers' | 'intraOpThr
   shutdownTimeoutMs: 30_000,
   lockDurationMs: 30_000,
   stalledIntervalMs: 30_000,
-  maxStalledCount: 2,
+  // Generous: a chunk may be caught by several worker crashes in a row (kill -9, OOM, preemption).
+  maxStalledCount: 5,
   finalizeRetryMs: 2_000,
   scheduler: true,
   queueExporter: true,
