@@ -112,6 +112,12 @@ describe('worker metrics and readiness during a real run (tiny model, file://, r
     await worker?.close({ timeoutMs: 5_000 });
     await redis?.stop();
     removeDir(dir);
+    // Known issue (worker): closing a worker soon after a Redis restart can leave BullMQ timers running, so the
+    // process would never exit. Never hang the test run on it.
+    setTimeout(() => {
+      process.stderr.write('worker-metrics: handles still open 15 s after close; exiting\n');
+      process.exit();
+    }, 15_000).unref();
   });
 
   it('/readyz is 503 before the model loads and while Redis is down', () => {
@@ -134,6 +140,22 @@ describe('worker metrics and readiness during a real run (tiny model, file://, r
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.ready, true);
     assert.ok(Object.values(r.body.checks).every((c) => c === 'ok'));
+  });
+
+  it('/readyz flips to 503 while Redis is down and back to 200 after it restarts', async () => {
+    await redis.stop({ removeData: false });
+    const down = await until('readyz to fail', async () => {
+      const r = await readyz(url);
+      return r.status === 503 ? r : undefined;
+    });
+    assert.notEqual(down.body.checks.redis, 'ok');
+    assert.equal(down.body.checks.model, 'ok');
+    await redis.restart();
+    const up = await until('readyz to recover', async () => {
+      const r = await readyz(url);
+      return r.status === 200 ? r : undefined;
+    });
+    assert.equal(up.body.ready, true);
   });
 
   it('counters agree with the result files, queue depth follows the run, model info names the provider', async () => {
@@ -226,21 +248,5 @@ describe('worker metrics and readiness during a real run (tiny model, file://, r
     const final = await scrape(url);
     assert.equal(final.get('zeroshot_queue_jobs{queue="chunks",state="waiting"}'), 0);
     assert.equal(final.get('zeroshot_queue_exporter_leader'), 1);
-  });
-
-  it('/readyz flips to 503 while Redis is down and back to 200 after it restarts', async () => {
-    await redis.stop({ removeData: false });
-    const down = await until('readyz to fail', async () => {
-      const r = await readyz(url);
-      return r.status === 503 ? r : undefined;
-    });
-    assert.notEqual(down.body.checks.redis, 'ok');
-    assert.equal(down.body.checks.model, 'ok');
-    await redis.restart();
-    const up = await until('readyz to recover', async () => {
-      const r = await readyz(url);
-      return r.status === 200 ? r : undefined;
-    });
-    assert.equal(up.body.ready, true);
   });
 });
