@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../src/observability/logger.js';
@@ -67,6 +68,13 @@ describe('worker metrics and readiness during a real run (tiny model, file://, r
   let dir: string;
   let url: string;
   const firstReadyz: Array<Awaited<ReturnType<typeof readyz>>> = [];
+  const logLines: string[] = [];
+  const logSink = new Writable({
+    write(chunk, _enc, cb) {
+      logLines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
 
   before(async () => {
     dir = tempDir('worker-metrics');
@@ -95,7 +103,7 @@ describe('worker metrics and readiness during a real run (tiny model, file://, r
       queueExporter: true,
       finalizeRetryMs: 200,
       registry: new Registry(),
-      logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
+      logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: 'info' }, { destination: logSink }),
     });
     worker = w;
     w.ready.catch(() => {});
@@ -248,5 +256,16 @@ describe('worker metrics and readiness during a real run (tiny model, file://, r
     const final = await scrape(url);
     assert.equal(final.get('zeroshot_queue_jobs{queue="chunks",state="waiting"}'), 0);
     assert.equal(final.get('zeroshot_queue_exporter_leader'), 1);
+
+    // Every chunk's log line carries its run, job and chunk index.
+    const written = logLines
+      .map((l) => JSON.parse(l) as { msg: string; runId?: string; jobId?: string; chunk?: number })
+      .filter((r) => r.msg === 'chunk written' && r.runId === runId);
+    assert.equal(written.length, chunks);
+    assert.deepEqual(
+      written.map((r) => r.chunk).sort((a, b) => (a ?? 0) - (b ?? 0)),
+      Array.from({ length: chunks }, (_, i) => i),
+    );
+    for (const r of written) assert.match(r.jobId ?? '', new RegExp(`^run-${runId}-chunk-\\d{6}$`));
   });
 });
