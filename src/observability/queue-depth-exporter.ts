@@ -106,7 +106,7 @@ export function startQueueDepthExporter(opts: QueueDepthExporterOptions = {}): Q
   const setLeader = (now: boolean) => {
     if (now !== leader) {
       log.info(
-        { token: lease.token },
+        { holder: lease.token },
         now ? 'exporting queue depth (lease taken)' : 'lease lost or not held',
       );
     }
