@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
+import { createRedis } from '../../src/jobs/connection.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { enqueueRun, waitForRun } from '../../src/producer/index.js';
 import { type RunningWorker, startWorker } from '../../src/worker/index.js';
@@ -13,6 +14,14 @@ import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
 import { removeDir, tempDir } from '../worker/helpers.js';
 
 const PREFIX = '{zsmetrics}';
+const REDIS_PASSWORD = 'wm-Redis-Pa55';
+const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYwmSECRET1';
+const AWS_KEY_ID = 'AKIAWMWMWMWMWMWMWMWM';
+const WORKER_ENV = {
+  AWS_ACCESS_KEY_ID: AWS_KEY_ID,
+  AWS_SECRET_ACCESS_KEY: AWS_SECRET,
+  AWS_REGION: 'us-east-1',
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Parses the Prometheus text format into `name{labels}` → value (labels in exposition order). */
@@ -52,6 +61,35 @@ async function readyz(url: string) {
   };
 }
 
+/** Every key and value in Redis as text (hashes, strings, lists, sets, sorted sets, streams). */
+async function dumpRedis(redisUrl: string): Promise<string> {
+  const r = createRedis(redisUrl);
+  try {
+    const out: string[] = [];
+    for (const key of await r.keys('*')) {
+      const type = await r.type(key);
+      const value =
+        type === 'hash'
+          ? await r.hgetall(key)
+          : type === 'string'
+            ? await r.getBuffer(key).then((b) => b?.toString('latin1'))
+            : type === 'list'
+              ? await r.lrange(key, 0, -1)
+              : type === 'set'
+                ? await r.smembers(key)
+                : type === 'zset'
+                  ? await r.zrange(key, '0', '-1')
+                  : type === 'stream'
+                    ? await r.xrange(key, '-', '+')
+                    : type;
+      out.push(`${key} ${JSON.stringify(value)}`);
+    }
+    return out.join('\n');
+  } finally {
+    r.disconnect();
+  }
+}
+
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -87,11 +125,11 @@ describe('worker metrics and readiness during a real run (tiny model, file://, r
     writeFileSync(path.join(images, 'notes.jpg'), 'plain text, not a JPEG\n');
 
     // Redis is not running yet: the worker must come up, serve /readyz as not ready, and wait.
-    redis = await startRedisServer({ appendonly: true });
+    redis = await startRedisServer({ appendonly: true, password: REDIS_PASSWORD });
     await redis.stop({ removeData: false });
 
     const w = startWorker({
-      env: {},
+      env: WORKER_ENV,
       model: TINY_MODEL_DIR,
       providers: ['cpu'],
       redisUrl: redis.url,
@@ -178,7 +216,7 @@ describe('worker metrics and readiness during a real run (tiny model, file://, r
         output,
         chunkSize: 8,
       },
-      { redisUrl: redis.url, prefix: PREFIX, env: {} },
+      { redisUrl: redis.url, prefix: PREFIX, env: WORKER_ENV },
     );
     assert.equal(images, 51);
     const samples: number[] = [];
@@ -192,7 +230,7 @@ describe('worker metrics and readiness during a real run (tiny model, file://, r
     const status = await waitForRun(
       runId,
       { pollMs: 100, timeoutMs: 60_000 },
-      { redisUrl: redis.url, prefix: PREFIX, env: {} },
+      { redisUrl: redis.url, prefix: PREFIX, env: WORKER_ENV },
     );
     done = true;
     await scraping;
@@ -256,6 +294,21 @@ describe('worker metrics and readiness during a real run (tiny model, file://, r
     const final = await scrape(url);
     assert.equal(final.get('zeroshot_queue_jobs{queue="chunks",state="waiting"}'), 0);
     assert.equal(final.get('zeroshot_queue_exporter_leader'), 1);
+
+    // No secret in /metrics, logs, job payloads and run records in Redis, or result files.
+    const secrets = [REDIS_PASSWORD, AWS_SECRET, AWS_KEY_ID];
+    const places: Record<string, string> = {
+      metrics: await (await fetch(`${url}/metrics`)).text(),
+      logs: logLines.join('\n'),
+      results: readdirSync(runDir)
+        .map((f) => readFileSync(path.join(runDir, f), 'utf8'))
+        .join('\n'),
+      redis: await dumpRedis(redis.url),
+    };
+    assert.ok(places.redis!.includes(runId), 'the Redis dump holds the run');
+    for (const [where, text] of Object.entries(places)) {
+      for (const secret of secrets) assert.ok(!text.includes(secret), `${where} contains ${secret}`);
+    }
 
     // Every chunk's log line carries its run, job and chunk index.
     const written = logLines
