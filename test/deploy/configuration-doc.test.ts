@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
+import { WORKER_OPTIONS } from '../../src/worker/config.js';
 import { REPO_ROOT } from '../support/shared.js';
 
 const DOC = readFileSync(path.join(REPO_ROOT, 'docs/CONFIGURATION.md'), 'utf8');
@@ -69,6 +70,24 @@ describe('docs/CONFIGURATION.md lists every environment variable and flag', () =
     assert.ok(vars.size > 40, `found only ${vars.size} variables: the scan is broken`);
     const missing = [...vars].filter(([name]) => !DOC.includes(`\`${name}\``)).map(([n, f]) => `${n} (${f})`);
     assert.deepEqual(missing, []);
+  });
+
+  it('the worker variables show the defaults the worker really uses', () => {
+    const wrong: string[] = [];
+    for (const def of WORKER_OPTIONS) {
+      const row = DOC.split('\n').find((l) => l.startsWith(`| \`${def.env}\` |`));
+      if (!row) {
+        wrong.push(`${def.env}: no row`);
+        continue;
+      }
+      const cell = row.split('|')[2]?.trim() ?? '';
+      // Descriptive defaults ("local cache", "hostname-pid") are worded for people; literal ones must match.
+      if (/^[\w.,:/{}-]+$/.test(def.defaultText) && !/^[a-z]+[ -][a-z]+$/.test(def.defaultText)) {
+        if (!cell.startsWith(`\`${def.defaultText}\``))
+          wrong.push(`${def.env}: doc says ${cell}, code ${def.defaultText}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
   });
 
   it('every flag of every command is in that command’s table', async () => {
