@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors/index.js';
 import { createRedis, queueConfigFromEnv } from '../jobs/connection.js';
 import { QUEUES } from '../jobs/names.js';
 import { type BasicAuthCredentials, requireBasicAuth } from './http/basic-auth.js';
-import { isLoopbackHost, listenUrl, validateListen } from './http/validate-listen.js';
+import { isLoopbackHost, listenError, listenUrl, validateListen } from './http/validate-listen.js';
 import { type Logger, redactUrl, logger as rootLogger } from './logger.js';
 
 export interface DashboardOptions {
@@ -94,7 +94,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
     await app.close().catch(() => {});
     await Promise.all(queues.map((q) => q.close().catch(() => {})));
     redis.disconnect();
-    throw err;
+    throw listenError(err, host, port, 'dashboard');
   }
 
   const address = app.server.address();

@@ -2,7 +2,7 @@ import { fastify } from 'fastify';
 import { type Registry, register } from 'prom-client';
 import { healthRoutes } from './http/health-routes.js';
 import { metricsRoutes } from './http/metrics-routes.js';
-import { listenUrl, validateListen } from './http/validate-listen.js';
+import { listenError, listenUrl, validateListen } from './http/validate-listen.js';
 import { type Logger, logger as rootLogger } from './logger.js';
 import { collectProcessMetrics } from './metrics.js';
 import type { IsReady } from './readiness.js';
@@ -41,7 +41,12 @@ export async function startObservabilityServer(
   const app = fastify({ logger: false });
   await app.register(metricsRoutes, { registry });
   await app.register(healthRoutes, { isReady: opts.isReady ?? alwaysReady });
-  await app.listen({ port, host });
+  try {
+    await app.listen({ port, host });
+  } catch (err) {
+    await app.close().catch(() => {});
+    throw listenError(err, host, port, 'observability server');
+  }
 
   const address = app.server.address();
   const bound = typeof address === 'object' && address ? address.port : port;

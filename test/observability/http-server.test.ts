@@ -104,6 +104,15 @@ describe('observability HTTP server', () => {
     assert.deepEqual(await isReady(), { ready: false, checks: { slow: 'timed out after 50 ms' } });
   });
 
+  it('a port already in use gives a clear error', async () => {
+    const port = Number(new URL(server.url).port);
+    await assert.rejects(startObservabilityServer({ port, registry: new Registry() }), (err: Error) => {
+      assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
+      assert.equal((err as { code?: string }).code, 'INVALID_OPTION');
+      return true;
+    });
+  });
+
   it('rejects a bad port or host up front, naming the option', async () => {
     await assert.rejects(
       startObservabilityServer({ port: 70000 }),

@@ -37,3 +37,29 @@ export function listenUrl(host: string, port: number): string {
   const h = host.includes(':') ? `[${host}]` : host;
   return `http://${h}:${port}`;
 }
+
+/** A clear error for a failed bind (port taken, address not on this host, no permission). */
+export function listenError(err: unknown, host: string, port: number, what: string): Error {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const where = `${host}:${port}`;
+  if (code === 'EADDRINUSE') {
+    return new UsageError('INVALID_OPTION', `${what}: ${where} is already in use; choose another port`, {
+      cause: err,
+    });
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new UsageError('INVALID_OPTION', `${what}: ${host} is not an address of this host`, {
+      cause: err,
+    });
+  }
+  if (code === 'EACCES') {
+    return new UsageError(
+      'INVALID_OPTION',
+      `${what}: no permission to listen on ${where} (ports below 1024 need privileges)`,
+      {
+        cause: err,
+      },
+    );
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
