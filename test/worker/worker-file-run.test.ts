@@ -34,45 +34,53 @@ import {
 
 const PREFIX = '{zstest}';
 
-describe('worker: runs on file:// storage with a real redis-server and the tiny model', () => {
+describe('worker: runs on file:// storage with a real redis-server and the tiny model', {
+  timeout: 150_000,
+}, () => {
   let redis: RedisServerHandle;
   let worker: RunningWorker;
   let dir: string;
   let out: string;
   let badDir: string;
 
-  before(async () => {
-    redis = await startRedisServer();
-    dir = tempDir('worker-run');
-    out = path.join(dir, 'out');
-    badDir = path.join(dir, 'images');
-    mkdirSync(badDir, { recursive: true });
-    writeFileSync(path.join(badDir, 'empty.jpg'), Buffer.alloc(0));
-    writeFileSync(path.join(badDir, 'text.jpg'), 'this is not a JPEG at all\n');
-    copyFileSync(path.join(SAMPLE_IMAGES_DIR, 'n01440764_tench.JPEG'), path.join(badDir, 'ok.jpg'));
-    worker = startWorker({
-      env: {},
-      model: TINY_MODEL_DIR,
-      providers: ['cpu'],
-      redisUrl: redis.url,
-      queuePrefix: PREFIX,
-      concurrency: 3,
-      batchSize: 8,
-      metricsPort: 0,
-      scheduler: false,
-      queueExporter: false,
-      finalizeRetryMs: 200,
-      registry: new Registry(),
-      logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
-    });
-    await worker.ready;
-  });
+  before(
+    async () => {
+      redis = await startRedisServer();
+      dir = tempDir('worker-run');
+      out = path.join(dir, 'out');
+      badDir = path.join(dir, 'images');
+      mkdirSync(badDir, { recursive: true });
+      writeFileSync(path.join(badDir, 'empty.jpg'), Buffer.alloc(0));
+      writeFileSync(path.join(badDir, 'text.jpg'), 'this is not a JPEG at all\n');
+      copyFileSync(path.join(SAMPLE_IMAGES_DIR, 'n01440764_tench.JPEG'), path.join(badDir, 'ok.jpg'));
+      worker = startWorker({
+        env: {},
+        model: TINY_MODEL_DIR,
+        providers: ['cpu'],
+        redisUrl: redis.url,
+        queuePrefix: PREFIX,
+        concurrency: 3,
+        batchSize: 8,
+        metricsPort: 0,
+        scheduler: false,
+        queueExporter: false,
+        finalizeRetryMs: 200,
+        registry: new Registry(),
+        logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
+      });
+      await worker.ready;
+    },
+    { timeout: 60_000 },
+  );
 
-  after(async () => {
-    await worker?.close({ timeoutMs: 5_000 });
-    await redis?.stop();
-    removeDir(dir);
-  });
+  after(
+    async () => {
+      await worker?.close({ timeoutMs: 5_000 });
+      await redis?.stop();
+      removeDir(dir);
+    },
+    { timeout: 60_000 },
+  );
 
   it('labels the 49 photos plus bad files: every image exactly once, error lines, _SUMMARY.json', async () => {
     const photos = samplePhotos();

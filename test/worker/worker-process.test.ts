@@ -79,34 +79,40 @@ const partsOf = (out: string, runId: string) =>
     ? readdirSync(path.join(out, runId)).filter((f) => f.startsWith('part-'))
     : [];
 
-describe('zeroshot worker as a process: signals, crashes and start-up failures', () => {
+describe('zeroshot worker as a process: signals, crashes and start-up failures', { timeout: 150_000 }, () => {
   let redis: RedisServerHandle;
   let dir: string;
   let images: string[];
   const procs: Proc[] = [];
 
-  before(async () => {
-    redis = await startRedisServer();
-    dir = tempDir('worker-proc');
-    // 4 copies of the 49 photos under distinct names: enough chunks to catch a worker mid-run.
-    const src = readdirSync(SAMPLE_IMAGES_DIR).filter((f) => f.endsWith('.JPEG'));
-    images = [];
-    for (let copy = 0; copy < 4; copy++) {
-      mkdirSync(path.join(dir, 'images', String(copy)), { recursive: true });
-      for (const f of src) {
-        const to = path.join(dir, 'images', String(copy), f);
-        copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), to);
-        images.push(`file://${to}`);
+  before(
+    async () => {
+      redis = await startRedisServer();
+      dir = tempDir('worker-proc');
+      // 4 copies of the 49 photos under distinct names: enough chunks to catch a worker mid-run.
+      const src = readdirSync(SAMPLE_IMAGES_DIR).filter((f) => f.endsWith('.JPEG'));
+      images = [];
+      for (let copy = 0; copy < 4; copy++) {
+        mkdirSync(path.join(dir, 'images', String(copy)), { recursive: true });
+        for (const f of src) {
+          const to = path.join(dir, 'images', String(copy), f);
+          copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), to);
+          images.push(`file://${to}`);
+        }
       }
-    }
-  });
+    },
+    { timeout: 60_000 },
+  );
 
-  after(async () => {
-    for (const p of procs)
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await redis?.stop();
-    removeDir(dir);
-  });
+  after(
+    async () => {
+      for (const p of procs)
+        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      await redis?.stop();
+      removeDir(dir);
+    },
+    { timeout: 60_000 },
+  );
 
   it('exits with status 3 and a clear message when the model cannot load, before taking any job', async () => {
     await createRunDirect({

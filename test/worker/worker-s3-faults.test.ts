@@ -17,7 +17,7 @@ import { countByImage, samplePhotos, sleep } from './helpers.js';
 const PREFIX = '{zsfault}';
 const BUCKET = 'zeroshot-faults';
 
-describe('worker: S3 failing 20 % of requests (5xx, connection resets)', () => {
+describe('worker: S3 failing 20 % of requests (5xx, connection resets)', { timeout: 150_000 }, () => {
   let redis: RedisServerHandle;
   let s3: S3ServerHandle;
   let proxy: S3FaultProxy;
@@ -25,41 +25,47 @@ describe('worker: S3 failing 20 % of requests (5xx, connection resets)', () => {
   let flaky: Storage;
   let worker: RunningWorker;
 
-  before(async () => {
-    [redis, s3] = await Promise.all([startRedisServer(), startS3Server([BUCKET])]);
-    const base = { region: s3.region, forcePathStyle: true, credentials: s3.credentials };
-    direct = createStorage({ ...base, endpoint: s3.endpoint });
-    await Promise.all(
-      samplePhotos().map((uri) =>
-        direct.put(`s3://${BUCKET}/photos/${path.basename(uri)}`, readFileSync(new URL(uri))),
-      ),
-    );
-    proxy = await startS3FaultProxy({ target: s3.endpoint, rate: 0, faults: ['5xx', 'reset'], seed: 7 });
-    // Two attempts per request: some faults outlast the storage retries and fail the job, which BullMQ retries.
-    flaky = createStorage({ ...base, endpoint: proxy.endpoint, maxAttempts: 2, requestTimeoutMs: 5_000 });
-    worker = startWorker({
-      env: {},
-      model: TINY_MODEL_DIR,
-      providers: ['cpu'],
-      redisUrl: redis.url,
-      queuePrefix: PREFIX,
-      metricsPort: 0,
-      scheduler: false,
-      queueExporter: false,
-      storage: flaky,
-      registry: new Registry(),
-      logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
-    });
-    await worker.ready;
-  });
+  before(
+    async () => {
+      [redis, s3] = await Promise.all([startRedisServer(), startS3Server([BUCKET])]);
+      const base = { region: s3.region, forcePathStyle: true, credentials: s3.credentials };
+      direct = createStorage({ ...base, endpoint: s3.endpoint });
+      await Promise.all(
+        samplePhotos().map((uri) =>
+          direct.put(`s3://${BUCKET}/photos/${path.basename(uri)}`, readFileSync(new URL(uri))),
+        ),
+      );
+      proxy = await startS3FaultProxy({ target: s3.endpoint, rate: 0, faults: ['5xx', 'reset'], seed: 7 });
+      // Two attempts per request: some faults outlast the storage retries and fail the job, which BullMQ retries.
+      flaky = createStorage({ ...base, endpoint: proxy.endpoint, maxAttempts: 2, requestTimeoutMs: 5_000 });
+      worker = startWorker({
+        env: {},
+        model: TINY_MODEL_DIR,
+        providers: ['cpu'],
+        redisUrl: redis.url,
+        queuePrefix: PREFIX,
+        metricsPort: 0,
+        scheduler: false,
+        queueExporter: false,
+        storage: flaky,
+        registry: new Registry(),
+        logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
+      });
+      await worker.ready;
+    },
+    { timeout: 60_000 },
+  );
 
-  after(async () => {
-    await worker?.close({ timeoutMs: 5_000 });
-    direct?.close();
-    flaky?.close();
-    await proxy?.stop();
-    await Promise.all([redis?.stop(), s3?.stop()]);
-  });
+  after(
+    async () => {
+      await worker?.close({ timeoutMs: 5_000 });
+      direct?.close();
+      flaky?.close();
+      await proxy?.stop();
+      await Promise.all([redis?.stop(), s3?.stop()]);
+    },
+    { timeout: 60_000 },
+  );
 
   it('retries what failed and still writes every image exactly once', async () => {
     await enqueueRun(

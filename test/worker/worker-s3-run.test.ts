@@ -17,51 +17,57 @@ import { countByImage, samplePhotos, sleep } from './helpers.js';
 const PREFIX = '{zss3}';
 const BUCKET = 'zeroshot-test';
 
-describe('worker: producer → Redis → worker → results in S3 (s3rver)', () => {
+describe('worker: producer → Redis → worker → results in S3 (s3rver)', { timeout: 150_000 }, () => {
   let redis: RedisServerHandle;
   let s3: S3ServerHandle;
   let storage: Storage;
   let worker: RunningWorker;
   const registry = new Registry();
 
-  before(async () => {
-    [redis, s3] = await Promise.all([startRedisServer(), startS3Server([BUCKET])]);
-    storage = createStorage({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      forcePathStyle: true,
-      credentials: s3.credentials,
-      maxAttempts: 2,
-    });
-    await Promise.all(
-      samplePhotos().map((uri) =>
-        storage.put(`s3://${BUCKET}/photos/${path.basename(uri)}`, readFileSync(new URL(uri))),
-      ),
-    );
-    await storage.put(`s3://${BUCKET}/photos/bad/empty.jpg`, Buffer.alloc(0));
-    await storage.put(`s3://${BUCKET}/photos/bad/text.jpg`, 'not an image');
-    worker = startWorker({
-      env: {},
-      model: TINY_MODEL_DIR,
-      providers: ['cpu'],
-      redisUrl: redis.url,
-      queuePrefix: PREFIX,
-      concurrency: 4,
-      metricsPort: await freePort(),
-      scheduler: false,
-      queueExporter: false,
-      storage,
-      registry,
-      logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
-    });
-    await worker.ready;
-  });
+  before(
+    async () => {
+      [redis, s3] = await Promise.all([startRedisServer(), startS3Server([BUCKET])]);
+      storage = createStorage({
+        endpoint: s3.endpoint,
+        region: s3.region,
+        forcePathStyle: true,
+        credentials: s3.credentials,
+        maxAttempts: 2,
+      });
+      await Promise.all(
+        samplePhotos().map((uri) =>
+          storage.put(`s3://${BUCKET}/photos/${path.basename(uri)}`, readFileSync(new URL(uri))),
+        ),
+      );
+      await storage.put(`s3://${BUCKET}/photos/bad/empty.jpg`, Buffer.alloc(0));
+      await storage.put(`s3://${BUCKET}/photos/bad/text.jpg`, 'not an image');
+      worker = startWorker({
+        env: {},
+        model: TINY_MODEL_DIR,
+        providers: ['cpu'],
+        redisUrl: redis.url,
+        queuePrefix: PREFIX,
+        concurrency: 4,
+        metricsPort: await freePort(),
+        scheduler: false,
+        queueExporter: false,
+        storage,
+        registry,
+        logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
+      });
+      await worker.ready;
+    },
+    { timeout: 60_000 },
+  );
 
-  after(async () => {
-    await worker?.close({ timeoutMs: 5_000 });
-    storage?.close();
-    await Promise.all([redis?.stop(), s3?.stop()]);
-  });
+  after(
+    async () => {
+      await worker?.close({ timeoutMs: 5_000 });
+      storage?.close();
+      await Promise.all([redis?.stop(), s3?.stop()]);
+    },
+    { timeout: 60_000 },
+  );
 
   it('labels the 49 photos (and 2 bad files) once each, writes parts and _SUMMARY.json to S3', async () => {
     const labels = ['a fish', 'a dog', 'a bird', 'a vehicle', 'food', 'a building'];

@@ -22,30 +22,36 @@ import {
 
 const PREFIX = '{zsstop}';
 
-describe('worker shutdown timeout', () => {
+describe('worker shutdown timeout', { timeout: 150_000 }, () => {
   let redis: RedisServerHandle;
   let dir: string;
   let images: string[];
 
-  before(async () => {
-    redis = await startRedisServer();
-    dir = tempDir('worker-stop');
-    const src = readdirSync(SAMPLE_IMAGES_DIR).filter((f) => f.endsWith('.JPEG'));
-    images = [];
-    for (let copy = 0; copy < 4; copy++) {
-      mkdirSync(path.join(dir, 'images', String(copy)), { recursive: true });
-      for (const f of src) {
-        const to = path.join(dir, 'images', String(copy), f);
-        copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), to);
-        images.push(`file://${to}`);
+  before(
+    async () => {
+      redis = await startRedisServer();
+      dir = tempDir('worker-stop');
+      const src = readdirSync(SAMPLE_IMAGES_DIR).filter((f) => f.endsWith('.JPEG'));
+      images = [];
+      for (let copy = 0; copy < 4; copy++) {
+        mkdirSync(path.join(dir, 'images', String(copy)), { recursive: true });
+        for (const f of src) {
+          const to = path.join(dir, 'images', String(copy), f);
+          copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), to);
+          images.push(`file://${to}`);
+        }
       }
-    }
-  });
+    },
+    { timeout: 60_000 },
+  );
 
-  after(async () => {
-    await redis?.stop();
-    removeDir(dir);
-  });
+  after(
+    async () => {
+      await redis?.stop();
+      removeDir(dir);
+    },
+    { timeout: 60_000 },
+  );
 
   it('a chunk longer than --shutdown-timeout-ms is handed back, the process exits 0, another worker redoes it once', async () => {
     const out = path.join(dir, 'out');
