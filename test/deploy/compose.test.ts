@@ -111,6 +111,8 @@ describe('docker-compose.yml', () => {
       assert.ok(s.healthcheck?.test || s.healthcheck?.disable, `${name} healthcheck`);
       assert.match(s.image ?? '', /^zeroshot:/);
       assert.ok(s.build, `${name} builds the image it runs (no pull of a local tag)`);
+      assert.equal(s.user, '10001:10001', `${name} runs as the image's non-root user`);
+      assert.equal(s.read_only, true, `${name}: read-only root filesystem`);
     }
     for (const name of ['prometheus', 'grafana', 'redis', 'minio'])
       assert.ok(svc(name).healthcheck?.test, name);
