@@ -17,6 +17,8 @@ const withProcessMetrics = new WeakSet<Registry>();
 export function collectProcessMetrics(registry: Registry = register): void {
   if (withProcessMetrics.has(registry)) return;
   withProcessMetrics.add(registry);
+  // Someone may have called collectDefaultMetrics on this registry directly: then they are already there.
+  if (registry.getSingleMetric('process_cpu_user_seconds_total')) return;
   collectDefaultMetrics({ register: registry });
 }
 
