@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError } from 'bullmq';
+import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { ZodError } from 'zod';
 import { UsageError } from '../core/errors/index.js';
 import type { ChunkImage, ChunkPayload, ResultLine } from '../jobs/index.js';
@@ -65,7 +65,7 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
   const { metrics: m } = deps;
   const stage = (name: string) => m.stageDuration.startTimer({ stage: name });
 
-  return async function processChunk(job: Job): Promise<ChunkResult> {
+  return async function processChunk(job: Job, token?: string): Promise<ChunkResult> {
     const endJob = m.jobDuration.startTimer();
     const parsed = chunkPayloadSchema.safeParse(job.data);
     if (!parsed.success) {
@@ -168,8 +168,14 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
 
     await Promise.all(images.map(processImage));
 
-    if (deps.shutdown?.aborted && !abort) {
+    if (deps.shutdown?.aborted) {
+      // Handed straight back to the waiting list (no attempt used, no stall delay); if Redis cannot take it
+      // now, the lock expires and stall recovery does the same.
       log.warn('worker shutting down: chunk abandoned unwritten; it returns to the queue');
+      if (token) {
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       throw new Error('worker shut down before the chunk was finished');
     }
 

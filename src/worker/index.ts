@@ -12,6 +12,7 @@ import { type QueueDepthExporter, startQueueDepthExporter } from '../observabili
 import { readinessFromChecks, redisPingCheck } from '../observability/readiness.js';
 import { createStorage, storageConfigFromEnv } from '../storage/index.js';
 import type { Storage, StorageConfig } from '../storage/types.js';
+import { ActiveJobs } from './active-jobs.js';
 import { createChunkProcessor } from './chunk-processor.js';
 import { resolveWorkerConfig, type WorkerConfig } from './config.js';
 import { createEmbeddingStore, SharedTextEmbeddings } from './embeddings/index.js';
@@ -74,6 +75,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
   const workers: Worker[] = [];
   let closing: Promise<void> | undefined;
   const shutdown = new AbortController();
+  const active = new ActiveJobs();
   let requestClose!: () => void;
   const closeRequested = new Promise<void>((resolve) => {
     requestClose = resolve;
@@ -176,43 +178,41 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       maxStalledCount: config.maxStalledCount,
       autorun: false,
     };
-    const chunkWorker = new Worker(
-      QUEUES.chunks,
-      createChunkProcessor({
-        classifier: classifier!,
-        storage,
-        runs,
-        labels: new MemoizedLabelEmbeddings((spec) =>
-          texts.getLabelEmbeddings(spec.labels, templateOptions(spec)),
-        ),
-        metrics: m,
-        log,
-        inFlight: new Semaphore(config.maxInFlight),
-        fetchConcurrency: config.fetchConcurrency,
-        maxImageBytes: config.maxImageBytes,
-        embeddings,
-        shutdown: shutdown.signal,
-        ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
-      }),
-      { ...common, concurrency: config.concurrency },
-    );
-    const finalizeWorker = new Worker(
-      QUEUES.runs,
-      createFinalizeProcessor({
-        classifier: classifier!,
-        storage,
-        runs,
-        resolveTemplates,
-        log,
-        retryMs: config.finalizeRetryMs,
-      }),
-      { ...common, concurrency: 2 },
-    );
+    const processChunk = createChunkProcessor({
+      classifier: classifier!,
+      storage,
+      runs,
+      labels: new MemoizedLabelEmbeddings((spec) =>
+        texts.getLabelEmbeddings(spec.labels, templateOptions(spec)),
+      ),
+      metrics: m,
+      log,
+      inFlight: new Semaphore(config.maxInFlight),
+      fetchConcurrency: config.fetchConcurrency,
+      maxImageBytes: config.maxImageBytes,
+      embeddings,
+      shutdown: shutdown.signal,
+      ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
+    });
+    const finalizeRun = createFinalizeProcessor({
+      classifier: classifier!,
+      storage,
+      runs,
+      resolveTemplates,
+      log,
+      retryMs: config.finalizeRetryMs,
+    });
+    const chunkWorker = new Worker(QUEUES.chunks, active.track(processChunk), {
+      ...common,
+      concurrency: config.concurrency,
+    });
+    const finalizeWorker = new Worker(QUEUES.runs, active.track(finalizeRun), { ...common, concurrency: 2 });
     for (const [queue, w] of [
       [QUEUES.chunks, chunkWorker],
       [QUEUES.runs, finalizeWorker],
     ] as const) {
       observeJobs(queue, w, m, log);
+      active.observe(w);
       workers.push(w);
     }
     if (closing) return;
@@ -269,13 +269,19 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       await ready.catch(() => {});
       // Never connected (Redis down since start): no job can be active, nothing to wait for.
       const timeoutMs = consuming ? (o.timeoutMs ?? config.shutdownTimeoutMs) : 0;
-      log.info({ timeoutMs }, 'shutting down: no new jobs; waiting for active ones');
-      const graceful = Promise.all(workers.map((w) => w.close()));
-      if (!(await within(graceful, timeoutMs))) {
-        log.warn('shutdown timeout: force-closing; unfinished jobs return to the queue via stall recovery');
+      log.info({ timeoutMs, active: active.size }, 'shutting down: no new jobs; waiting for active ones');
+      // Stop fetching, let the active jobs finish, then close without BullMQ's graceful close(): that one can
+      // wait forever after a Redis reconnect, and close(true) cannot cut it short once it has started.
+      await within(Promise.all(workers.map((w) => w.pause(true).catch(() => {}))), FORCE_CLOSE_MS);
+      if (!(await active.idle(timeoutMs))) {
+        log.warn(
+          { active: active.size },
+          'shutdown timeout: force-closing; unfinished jobs return to the queue (retry or stall recovery)',
+        );
         shutdown.abort();
-        await within(Promise.all(workers.map((w) => w.close(true).catch(() => {}))), FORCE_CLOSE_MS);
+        await active.idle(FORCE_CLOSE_MS);
       }
+      await within(Promise.all(workers.map((w) => w.close(true).catch(() => {}))), FORCE_CLOSE_MS);
       await within(
         stopScheduler?.().catch(() => {}),
         FORCE_CLOSE_MS,
