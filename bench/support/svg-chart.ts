@@ -34,7 +34,8 @@ export function barChartSvg(opts: {
   const x = (v: number) => labelW + (Math.min(v, max) / max) * plotW;
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
+    `<title>${esc(opts.title)}</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="12" y="22" font-size="16" font-weight="bold">${esc(opts.title)}</text>`,
     `<text x="12" y="42" fill="#555">${esc(opts.subtitle)}</text>`,
