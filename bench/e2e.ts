@@ -174,11 +174,12 @@ async function probeBound(): Promise<number> {
     imageSize,
     warmup: 0,
   });
-  const calls = Math.max(1, Math.ceil((quick ? 16 : 32) / bound.bestBatchSize));
-  const t0 = performance.now();
-  for (let i = 0; i < calls; i++) await vision.embed(probePixels, bound.bestBatchSize);
-  const v = (calls * bound.bestBatchSize * 1000) / (performance.now() - t0);
-  return 1 / (1 / d.imagesPerSecond + 1 / v);
+  const v = await measureVision(vision, probePixels, bound.bestBatchSize, {
+    minMs: 0,
+    minIterations: Math.max(1, Math.ceil((quick ? 16 : 32) / bound.bestBatchSize)),
+    warmup: 0,
+  });
+  return 1 / (1 / d.imagesPerSecond + 1 / v.imagesPerSecond);
 }
 
 // ---------------------------------------------------------------------------------------------------------

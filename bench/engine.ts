@@ -17,7 +17,7 @@ import { PeerServer } from './support/peer.js';
 import { loadPhotos, makeLabels, PHOTOS_DIR } from './support/photos.js';
 import { stamp, writeResult } from './support/results.js';
 import { formatTable } from './support/table.js';
-import { median, round, runPool } from './support/timing.js';
+import { median, round } from './support/timing.js';
 
 const HELP = `usage: node dist/bench/engine.js [options]
   --model DIR                 model directory (default .cache/models/clip-b32-stand-in)
@@ -150,16 +150,14 @@ if (!values['no-peer']) {
 }
 
 // 3. Interleaved rounds
-const per = 3 * imageSize * imageSize;
-const decodeTarget = new Float32Array(per * bestDecode.concurrency);
 const visionPixels = await preparedBatch(pre, photos, bestBatch, imageSize);
 const visionCalls = Math.max(1, Math.ceil(16 / bestBatch));
-const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
 async function timed(fn: () => Promise<unknown>) {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();
-  return { ms: performance.now() - t0, cpuMs: cpuMs(process.cpuUsage(c0)) };
+  const c = process.cpuUsage(c0);
+  return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
 }
 interface Round {
   decodeImagesPerSecond: number;
@@ -173,31 +171,26 @@ interface Round {
 }
 const roundResults: Round[] = [];
 for (let r = 0; r < rounds; r++) {
-  const free = Array.from({ length: bestDecode.concurrency }, (_, i) => i);
-  const dec = await timed(() =>
-    runPool(photos.length, bestDecode.concurrency, async (i) => {
-      const lane = free.pop()!;
-      try {
-        await pre.preprocessInto(photos[i]!.data, decodeTarget, lane * per);
-      } finally {
-        free.push(lane);
-      }
-    }),
-  );
-  const vis = await timed(async () => {
-    for (let i = 0; i < visionCalls; i++) await vision.embed(visionPixels, bestBatch);
+  const dec = await measureDecode(pre, photos, {
+    concurrency: bestDecode.concurrency,
+    passes: 1,
+    imageSize,
+    warmup: 0,
+  });
+  const vis = await measureVision(vision, visionPixels, bestBatch, {
+    minMs: 0,
+    minIterations: visionCalls,
+    warmup: 0,
   });
   const cls = await timed(() => classifier.classify(paths, labels));
   const pr = peer ? await peer.pass() : undefined;
-  const decodeIps = (photos.length * 1000) / dec.ms;
-  const visionIps = (visionCalls * bestBatch * 1000) / vis.ms;
   const round_: Round = {
-    decodeImagesPerSecond: decodeIps,
-    visionImagesPerSecond: visionIps,
-    bound: 1 / (1 / decodeIps + 1 / visionIps),
+    decodeImagesPerSecond: dec.imagesPerSecond,
+    visionImagesPerSecond: vis.imagesPerSecond,
+    bound: 1 / (1 / dec.imagesPerSecond + 1 / vis.imagesPerSecond),
     classifyImagesPerSecond: (photos.length * 1000) / cls.ms,
     classifyCpuMsPerImage: cls.cpuMs / photos.length,
-    boundCpuMsPerImage: dec.cpuMs / photos.length + vis.cpuMs / (visionCalls * bestBatch),
+    boundCpuMsPerImage: dec.cpuMsPerImage + vis.cpuMsPerImage,
   };
   if (pr) {
     round_.peerImagesPerSecond = (photos.length * 1000) / pr.ms;

@@ -70,9 +70,9 @@ export async function measureVision(
   vision: VisionEncoderLike,
   pixels: Float32Array,
   batch: number,
-  opts: { minMs: number; minIterations: number },
+  opts: { minMs: number; minIterations: number; warmup?: number },
 ): Promise<VisionResult> {
-  const t = await timeRepeated(() => vision.embed(pixels, batch), { ...opts, warmup: 1 });
+  const t = await timeRepeated(() => vision.embed(pixels, batch), { warmup: 1, ...opts });
   return {
     batchSize: batch,
     iterations: t.iterations,
