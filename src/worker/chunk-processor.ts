@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { ZodError } from 'zod';
 import { UsageError } from '../core/errors/index.js';
 import type { ChunkImage, ChunkPayload, ResultLine } from '../jobs/index.js';
@@ -60,6 +60,9 @@ class JobAborted {
     readonly cause: unknown,
   ) {}
 }
+
+/** How long a chunk abandoned at shutdown waits before another worker may take it. */
+const HAND_BACK_DELAY_MS = 3_000;
 
 export function createChunkProcessor(deps: ChunkProcessorDeps) {
   const { metrics: m } = deps;
@@ -169,12 +172,13 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
     await Promise.all(images.map(processImage));
 
     if (deps.shutdown?.aborted) {
-      // Handed straight back to the waiting list (no attempt used, no stall delay); if Redis cannot take it
-      // now, the lock expires and stall recovery does the same.
+      // Handed back without using an attempt. Delayed, not waiting: this process may still have a job fetch
+      // in flight that would grab a waiting job right back; it is closed well before the delay ends. If Redis
+      // cannot take it now, the lock expires and stall recovery hands it back instead.
       log.warn('worker shutting down: chunk abandoned unwritten; it returns to the queue');
       if (token) {
-        await job.moveToWait(token);
-        throw new WaitingError();
+        await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
+        throw new DelayedError();
       }
       throw new Error('worker shut down before the chunk was finished');
     }

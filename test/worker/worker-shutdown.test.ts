@@ -112,6 +112,9 @@ describe('worker shutdown timeout', { timeout: 150_000 }, () => {
         false,
         'no part from the unfinished chunk',
       );
+      const handedBack = await queue.getJob(jobIds.chunk('long', 0));
+      assert.equal(await handedBack!.getState(), 'delayed', 'handed back to the queue at once');
+      assert.equal(handedBack!.attemptsMade, 0, 'no attempt used by the shutdown');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
@@ -177,5 +180,26 @@ describe('worker shutdown timeout', { timeout: 150_000 }, () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  });
+
+  it('closes within moments right after a Redis restart (no endless graceful close)', async () => {
+    const w = startWorker({
+      env: {},
+      model: TINY_MODEL_DIR,
+      providers: ['cpu'],
+      redisUrl: redis.url,
+      queuePrefix: '{zsrestart}',
+      metricsPort: 0,
+      scheduler: false,
+      queueExporter: false,
+      registry: new Registry(),
+      logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
+    });
+    await w.ready;
+    await sleep(200);
+    await redis.restart();
+    const t0 = Date.now();
+    await w.close({ timeoutMs: 5_000 });
+    assert.ok(Date.now() - t0 < 3_000, `closed in ${Date.now() - t0} ms`);
   });
 });
