@@ -194,6 +194,9 @@ interface ScenarioResult {
   run?: RunMeasure;
   /** CPU ms the worker processes spent per image during the run (Redis, S3 and the producer excluded). */
   workerCpuMsPerImage?: number;
+  /** CPU ms per image of this bench process during the run: s3rver serving the images and taking the
+   * results, and the producer (enqueue + polling). On a 2-core box it competes with the worker. */
+  storageAndProducerCpuMsPerImage?: number;
   /** the bound probed right before and right after the run (mean): the run's own yardstick */
   boundNearby?: number;
   /** transformers.js passes right before and after the run (headline run only) */
@@ -276,6 +279,7 @@ async function group(
       const before = await probeBound();
       const peerBefore = opts.peerNearby && peerServer ? await peerPass() : undefined;
       const cpu0 = workersCpuMs(live);
+      const benchCpu0 = process.cpuUsage();
       try {
         result.run = await runEnqueue(
           {
@@ -291,11 +295,13 @@ async function group(
           via,
         );
         result.workerCpuMsPerImage = (workersCpuMs(live) - cpu0) / r.images;
+        const benchCpu = process.cpuUsage(benchCpu0);
+        result.storageAndProducerCpuMsPerImage = (benchCpu.user + benchCpu.system) / 1000 / r.images;
         const peerAfter = peerBefore ? await peerPass() : undefined;
         result.boundNearby = (before + (await probeBound())) / 2;
         if (peerBefore && peerAfter) result.peerNearby = [peerBefore, peerAfter];
         log(
-          `  ${r.name}: ${round(result.run.imagesPerSecond, 2)} img/s (${pct(result.run.imagesPerSecond, result.boundNearby)} of the bound ${round(result.boundNearby, 2)} around it), ${round(result.workerCpuMsPerImage, 1)} worker CPU ms/img, exactly once: ${result.run.exactlyOnce}`,
+          `  ${r.name}: ${round(result.run.imagesPerSecond, 2)} img/s (${pct(result.run.imagesPerSecond, result.boundNearby)} of the bound ${round(result.boundNearby, 2)} around it), ${round(result.workerCpuMsPerImage, 1)} worker + ${round(result.storageAndProducerCpuMsPerImage, 1)} s3rver/producer CPU ms/img, exactly once: ${result.run.exactlyOnce}`,
         );
       } catch (err) {
         result.error = (err as Error).message;
@@ -484,6 +490,7 @@ const baselineToPeer = medianOf(
   baselines.map((s) => ratio(s.run?.imagesPerSecond, avg(s.peerNearby?.map((p) => p.imagesPerSecond) ?? []))),
 );
 const baselineCpu = medianOf(baselines.map((s) => s.workerCpuMsPerImage));
+const baselineInfraCpu = medianOf(baselines.map((s) => s.storageAndProducerCpuMsPerImage));
 const result = {
   bench: 'e2e',
   startedAt: startedAt.toISOString(),
@@ -520,6 +527,8 @@ const result = {
     baselineToStartPeer: ratio(baselineIps, peerIps),
     /** CPU ms per image: bound (decode + vision alone) / worker during the baseline runs */
     baselineCpuEfficiency: ratio(bound.cpuMsPerImage, baselineCpu),
+    /** s3rver + producer CPU ms per image next to the worker's, during the baseline runs */
+    baselineStorageAndProducerCpuMsPerImage: baselineInfraCpu,
     relabelSpeedup: relabel?.speedup,
   },
   targets: {
@@ -594,7 +603,8 @@ process.stdout.write(
     `${formatTable(['run', 'workers', 'batch', 'chunk', 'labels', 'img/s', 'vs bound', 'CPU ms/img', 'exactly once'], rows)}\n\n` +
     `headline (median of ${baselines.length} baseline run(s)): ${baselineIps ? round(baselineIps, 2) : '-'} img/s = ${baselineToBound ? `${round(baselineToBound * 100, 1)} %` : '-'} of the bound measured around it (${baselineBound ? round(baselineBound, 2) : '-'} img/s), ` +
     `${baselineToPeer ? round(baselineToPeer, 2) : '-'}× transformers.js measured around it (${baselinePeer ? round(baselinePeer, 2) : '-'} img/s); ` +
-    `CPU-time efficiency ${result.ratios.baselineCpuEfficiency ? `${round(result.ratios.baselineCpuEfficiency * 100, 1)} %` : '-'}\n` +
+    `CPU-time efficiency ${result.ratios.baselineCpuEfficiency ? `${round(result.ratios.baselineCpuEfficiency * 100, 1)} %` : '-'}` +
+    ` (worker ${baselineCpu ? round(baselineCpu, 1) : '-'} CPU ms/img, plus s3rver/producer ${baselineInfraCpu ? round(baselineInfraCpu, 1) : '-'} on the same cores)\n` +
     `targets: e2e ≥ 90 % of bound: ${verdict(result.targets.e2eAtLeast90PercentOfBound)}` +
     `; above transformers.js: ${verdict(result.targets.e2eAbovePeer)}` +
     `; re-labeling ≥ 50×: ${verdict(result.targets.relabelAtLeast50x)}` +
