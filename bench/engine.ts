@@ -17,7 +17,7 @@ import { PeerServer } from './support/peer.js';
 import { loadPhotos, makeLabels, PHOTOS_DIR } from './support/photos.js';
 import { stamp, writeResult } from './support/results.js';
 import { formatTable } from './support/table.js';
-import { median, round } from './support/timing.js';
+import { median, round, timeRepeated } from './support/timing.js';
 
 const HELP = `usage: node dist/bench/engine.js [options]
   --model DIR                 model directory (default .cache/models/clip-b32-stand-in)
@@ -152,13 +152,6 @@ if (!values['no-peer']) {
 // 3. Interleaved rounds
 const visionPixels = await preparedBatch(pre, photos, bestBatch, imageSize);
 const visionCalls = Math.max(1, Math.ceil(16 / bestBatch));
-async function timed(fn: () => Promise<unknown>) {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  await fn();
-  const c = process.cpuUsage(c0);
-  return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
-}
 interface Round {
   decodeImagesPerSecond: number;
   visionImagesPerSecond: number;
@@ -182,14 +175,18 @@ for (let r = 0; r < rounds; r++) {
     minIterations: visionCalls,
     warmup: 0,
   });
-  const cls = await timed(() => classifier.classify(paths, labels));
+  const cls = await timeRepeated(() => classifier.classify(paths, labels), {
+    minIterations: 1,
+    minMs: 0,
+    warmup: 0,
+  });
   const pr = peer ? await peer.pass() : undefined;
   const round_: Round = {
     decodeImagesPerSecond: dec.imagesPerSecond,
     visionImagesPerSecond: vis.imagesPerSecond,
     bound: 1 / (1 / dec.imagesPerSecond + 1 / vis.imagesPerSecond),
-    classifyImagesPerSecond: (photos.length * 1000) / cls.ms,
-    classifyCpuMsPerImage: cls.cpuMs / photos.length,
+    classifyImagesPerSecond: (photos.length * 1000) / cls.medianMs,
+    classifyCpuMsPerImage: cls.cpuMsPerIteration / photos.length,
     boundCpuMsPerImage: dec.cpuMsPerImage + vis.cpuMsPerImage,
   };
   if (pr) {
