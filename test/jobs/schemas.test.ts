@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ZeroshotError, toErrorInfo } from '../../src/core/errors/index.js';
+import { toErrorInfo, ZeroshotError } from '../../src/core/errors/index.js';
 import { chunkPayloadSchema, jobIds, runSpecSchema } from '../../src/jobs/index.js';
 
 describe('job contract', () => {
@@ -26,11 +26,17 @@ describe('job contract', () => {
     const base = { v: 1, runId: 'r1', index: 0, images: [{ uri: 's3://bucket/a.jpg' }] };
     assert.equal(chunkPayloadSchema.safeParse(base).success, true);
     assert.equal(chunkPayloadSchema.safeParse({ ...base, labels: ['x'] }).success, false);
-    assert.equal(chunkPayloadSchema.safeParse({ ...base, images: [{ uri: '../etc/passwd' }] }).success, false);
+    assert.equal(
+      chunkPayloadSchema.safeParse({ ...base, images: [{ uri: '../etc/passwd' }] }).success,
+      false,
+    );
   });
 
   it('turns errors into stable { code, message } records', () => {
-    assert.deepEqual(toErrorInfo(new ZeroshotError('IMAGE_EMPTY', 'empty')), { code: 'IMAGE_EMPTY', message: 'empty' });
+    assert.deepEqual(toErrorInfo(new ZeroshotError('IMAGE_EMPTY', 'empty')), {
+      code: 'IMAGE_EMPTY',
+      message: 'empty',
+    });
     assert.equal(toErrorInfo(new Error('boom')).code, 'INTERNAL');
   });
 });
