@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+import { SAMPLE_IMAGES_DIR } from '../support/shared.js';
+import {
+  countByImage,
+  createRunDirect,
+  readParts,
+  removeDir,
+  sleep,
+  tempDir,
+  waitForSummary,
+} from '../worker/helpers.js';
+import { killAll, spawnWorker, stopWorker, type WorkerProc } from './worker-procs.js';
+
+const PREFIX = '{zskill}';
+const COPIES = 8; // 8 × 49 photos = 392 images, 40 chunks of 10
+const KILLS = 5;
+// Fast stall recovery, and enough recoveries allowed that a chunk caught by several kills still completes.
+const FAST = ['--lock-duration-ms', '2000', '--stalled-interval-ms', '1000', '--max-stalled-count', '50'];
+
+/** Deterministic jitter so a failure can be replayed. */
+function jitter(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s / 2 ** 31;
+  };
+}
+
+describe('fault: kill -9 a worker repeatedly while another keeps going', { timeout: 180_000 }, () => {
+  let redis: RedisServerHandle;
+  let dir: string;
+  const images: string[] = [];
+  const procs: WorkerProc[] = [];
+
+  before(
+    async () => {
+      redis = await startRedisServer();
+      dir = tempDir('fault-kill');
+      const src = readdirSync(SAMPLE_IMAGES_DIR).filter((f) => /\.jpe?g$/i.test(f));
+      for (let copy = 0; copy < COPIES; copy++) {
+        mkdirSync(path.join(dir, 'images', String(copy)), { recursive: true });
+        for (const f of src) {
+          const to = path.join(dir, 'images', String(copy), f);
+          copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), to);
+          images.push(`file://${to}`);
+        }
+      }
+    },
+    { timeout: 60_000 },
+  );
+
+  after(
+    async () => {
+      await killAll(procs);
+      await redis?.stop();
+      removeDir(dir);
+    },
+    { timeout: 60_000 },
+  );
+
+  it(`${KILLS}+ SIGKILLs at random moments: the run completes with every image exactly once`, async (t) => {
+    const out = path.join(dir, 'out');
+    await createRunDirect({
+      runId: 'killed',
+      redisUrl: redis.url,
+      prefix: PREFIX,
+      output: `file://${out}/`,
+      images,
+      chunkSize: 10,
+      attempts: 10,
+      backoffMs: 100,
+    });
+    // One job at a time on the steady worker keeps the run long enough for the kills.
+    const steady = spawnWorker(redis.url, PREFIX, [...FAST, '--concurrency', '1', '--batch-size', '2']);
+    procs.push(steady);
+    let victim = spawnWorker(redis.url, PREFIX, FAST);
+    procs.push(victim);
+    const done = () => existsSync(path.join(out, 'killed', '_SUMMARY.json'));
+    const rand = jitter(20261128);
+    let kills = 0;
+    while (!done() && kills < KILLS * 2) {
+      // Model load takes a moment: kill somewhere between just-started and well into its jobs.
+      await sleep(500 + Math.floor(rand() * 1000));
+      if (done()) break;
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+      kills++;
+      victim = spawnWorker(redis.url, PREFIX, FAST);
+      procs.push(victim);
+    }
+    const summary = await waitForSummary(out, 'killed', 120_000);
+    await Promise.all([stopWorker(steady), stopWorker(victim)]);
+
+    t.diagnostic(`${kills} kills`);
+    assert.ok(kills >= KILLS, `only ${kills} kills happened before the run completed`);
+    assert.ok(steady.child.exitCode === 0, `the steady worker stayed up:\n${steady.output().slice(-2000)}`);
+    const { lines } = readParts(out, 'killed');
+    const counts = countByImage(lines);
+    for (const uri of images) assert.equal(counts.get(uri), 1, `${uri} appears exactly once`);
+    assert.equal(lines.length, images.length, `no extra lines (${kills} kills)`);
+    assert.ok(
+      lines.every((l) => l.labels),
+      'no image became an error line',
+    );
+    assert.deepEqual(summary.counts, { images: images.length, ok: images.length, failed: 0, missing: 0 });
+    assert.deepEqual(summary.chunks.failed, []);
+  });
+});

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { CLI, TINY_MODEL_DIR } from '../support/shared.js';
+import { sleep } from '../worker/helpers.js';
+
+/** A `zeroshot worker` child process with its combined output. */
+export interface WorkerProc {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output: () => string;
+}
+
+/** Spawns `bin/zeroshot.js worker` on the tiny model, CPU only, no metrics server, scheduler or exporter. */
+export function spawnWorker(
+  redisUrl: string,
+  prefix: string,
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): WorkerProc {
+  const args = [
+    CLI,
+    'worker',
+    '--model',
+    TINY_MODEL_DIR,
+    '--provider',
+    'cpu',
+    '--redis-url',
+    redisUrl,
+    '--queue-prefix',
+    prefix,
+    '--metrics-port',
+    '0',
+    '--scheduler',
+    'false',
+    '--queue-exporter',
+    'false',
+    '--concurrency',
+    '2',
+    '--batch-size',
+    '4',
+    ...extra,
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ZEROSHOT_LOG_LEVEL: 'info', ZEROSHOT_LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, exited, output: () => out };
+}
+
+export const isRunning = (p: WorkerProc) => p.child.exitCode === null && p.child.signalCode === null;
+
+/** SIGKILLs every worker still running and waits for them to exit. */
+export async function killAll(procs: WorkerProc[]): Promise<void> {
+  for (const p of procs) if (isRunning(p)) p.child.kill('SIGKILL');
+  await Promise.all(procs.map((p) => p.exited));
+}
+
+/** SIGTERMs a worker and waits for it (SIGKILL after `graceMs`). */
+export async function stopWorker(p: WorkerProc, graceMs = 10_000): Promise<void> {
+  if (!isRunning(p)) return;
+  p.child.kill('SIGTERM');
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+  await p.exited;
+  clearTimeout(timer);
+}
+
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Resident set size of a process in bytes, from /proc/<pid>/status (undefined once it is gone). */
+export function rssBytes(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
