@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+import { SAMPLE_IMAGES_DIR } from '../support/shared.js';
+import {
+  countByImage,
+  createRunDirect,
+  readParts,
+  removeDir,
+  tempDir,
+  waitForSummary,
+} from '../worker/helpers.js';
+import { killAll, spawnWorker, stopWorker, type WorkerProc, waitFor } from './worker-procs.js';
+
+const PREFIX = '{zsredis}';
+const COPIES = 6;
+
+const partCount = (dir: string) => {
+  try {
+    return readdirSync(dir).filter((f) => f.startsWith('part-')).length;
+  } catch {
+    return 0;
+  }
+};
+
+describe('fault: redis-server (AOF) restarted in the middle of a run', { timeout: 180_000 }, () => {
+  let redis: RedisServerHandle;
+  let dir: string;
+  const images: string[] = [];
+  const procs: WorkerProc[] = [];
+
+  before(
+    async () => {
+      redis = await startRedisServer({ appendonly: true });
+      dir = tempDir('fault-redis');
+      const src = readdirSync(SAMPLE_IMAGES_DIR).filter((f) => /\.jpe?g$/i.test(f));
+      for (let copy = 0; copy < COPIES; copy++) {
+        mkdirSync(path.join(dir, 'images', String(copy)), { recursive: true });
+        for (const f of src) {
+          const to = path.join(dir, 'images', String(copy), f);
+          copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), to);
+          images.push(`file://${to}`);
+        }
+      }
+    },
+    { timeout: 60_000 },
+  );
+
+  after(
+    async () => {
+      await killAll(procs);
+      await redis?.stop();
+      removeDir(dir);
+    },
+    { timeout: 60_000 },
+  );
+
+  it('the workers reconnect and the run completes with every image exactly once', async (t) => {
+    const out = path.join(dir, 'out');
+    await createRunDirect({
+      runId: 'restarted',
+      redisUrl: redis.url,
+      prefix: PREFIX,
+      output: `file://${out}/`,
+      images,
+      chunkSize: 7,
+      attempts: 10,
+      backoffMs: 200,
+    });
+    const fast = ['--lock-duration-ms', '3000', '--stalled-interval-ms', '1000', '--max-stalled-count', '20'];
+    const workers = [
+      spawnWorker(redis.url, PREFIX, [...fast, '--concurrency', '1', '--batch-size', '2']),
+      spawnWorker(redis.url, PREFIX, [...fast, '--concurrency', '1', '--batch-size', '2']),
+    ];
+    procs.push(...workers);
+    const runDir = path.join(out, 'restarted');
+    await waitFor('a few parts before the restart', () => partCount(runDir) >= 3, 60_000);
+    const before = partCount(runDir);
+    await redis.restart();
+    t.diagnostic(`redis restarted after ${before} of ${Math.ceil(images.length / 7)} parts`);
+    assert.ok(before < Math.ceil(images.length / 7), 'the restart happened mid-run');
+
+    const summary = await waitForSummary(out, 'restarted', 120_000);
+    for (const w of workers)
+      assert.ok(w.child.exitCode === null, `worker stayed up:\n${w.output().slice(-2000)}`);
+    await Promise.all(workers.map((w) => stopWorker(w)));
+    const { lines } = readParts(out, 'restarted');
+    const counts = countByImage(lines);
+    for (const uri of images) assert.equal(counts.get(uri), 1, `${uri} appears exactly once`);
+    assert.equal(lines.length, images.length);
+    assert.ok(
+      lines.every((l) => l.labels),
+      'no image became an error line',
+    );
+    assert.deepEqual(summary.counts, { images: images.length, ok: images.length, failed: 0, missing: 0 });
+    assert.deepEqual(summary.chunks.failed, []);
+  });
+});
