@@ -16,7 +16,7 @@ import {
 import { killAll, spawnWorker, stopWorker, type WorkerProc } from './worker-procs.js';
 
 const PREFIX = '{zskill}';
-const COPIES = 8; // 8 × 49 photos = 392 images, 40 chunks of 10
+const COPIES = 20; // 20 × 49 photos = 980 images, 98 chunks of 10
 const KILLS = 5;
 // Fast stall recovery, and enough recoveries allowed that a chunk caught by several kills still completes.
 const FAST = ['--lock-duration-ms', '2000', '--stalled-interval-ms', '1000', '--max-stalled-count', '50'];
@@ -82,9 +82,9 @@ describe('fault: kill -9 a worker repeatedly while another keeps going', { timeo
     const done = () => existsSync(path.join(out, 'killed', '_SUMMARY.json'));
     const rand = jitter(20261128);
     let kills = 0;
-    while (!done() && kills < KILLS * 2) {
+    while (!done() && kills < KILLS * 3) {
       // Model load takes a moment: kill somewhere between just-started and well into its jobs.
-      await sleep(500 + Math.floor(rand() * 1000));
+      await sleep(300 + Math.floor(rand() * 700));
       if (done()) break;
       victim.child.kill('SIGKILL');
       await victim.exited;

@@ -220,5 +220,28 @@ describe('fault: malformed job payloads and enqueue options', { timeout: 150_000
       assert.equal(countByImage(lines).size, images.length);
       assert.deepEqual(summary.counts, { images: 10, ok: 10, failed: 0, missing: 0 });
     });
+
+    it('path traversal in the image keys of a valid chunk: those images become error lines, never read', async () => {
+      const out = `${dir}/out`;
+      const traversal = ['file:///tmp/../etc/passwd', 's3://bucket/photos/../../secrets/key.jpg'];
+      await createRunDirect({
+        runId: 'traversal',
+        redisUrl: redis.url,
+        prefix: PREFIX,
+        output: `file://${out}/`,
+        images: [...traversal, photo],
+      });
+      const summary = await waitForSummary(out, 'traversal', 60_000);
+      const { lines } = readParts(out, 'traversal');
+      assert.equal(lines.length, 3);
+      for (const uri of traversal) {
+        const line = lines.find((l) => l.image === uri);
+        assert.ok(line?.error, `${uri} is an error line`);
+        assert.match(line.error.message, /path segment "\.\." is not allowed/);
+      }
+      assert.ok(lines.find((l) => l.image === photo)?.labels, 'the valid image in the same chunk is scored');
+      assert.deepEqual(summary.counts, { images: 3, ok: 1, failed: 2, missing: 0 });
+      assert.deepEqual(summary.chunks.failed, []);
+    });
   });
 });
