@@ -1,6 +1,7 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { ZodError } from 'zod';
 import { UsageError } from '../core/errors/index.js';
+import { Semaphore } from '../core/pipeline/semaphore.js';
 import type { ChunkImage, ChunkPayload, ResultLine } from '../jobs/index.js';
 import { chunkPayloadSchema } from '../jobs/index.js';
 import type { Logger } from '../observability/logger.js';
@@ -13,7 +14,6 @@ import type { LabelEmbeddingSource } from './label-embeddings.js';
 import { ThrottledProgress } from './progress-reporter.js';
 import { writePart } from './result-writer.js';
 import type { RunStore } from './run-store.js';
-import { Semaphore } from './semaphore.js';
 import type { WorkerClassifier } from './worker-classifier.js';
 
 /** What a chunk job returns; the run's finalize job reads these through `getChildrenValues()`. */

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { type Classifier, createClassifier } from '../core/classifier.js';
 import { ModelError, UsageError } from '../core/errors/index.js';
+import { Semaphore } from '../core/pipeline/semaphore.js';
 import { resolveTemplates } from '../core/scoring/index.js';
 import { createRedis, QUEUES, redisOptions } from '../jobs/index.js';
 import { type ObservabilityServer, startObservabilityServer } from '../observability/http-server.js';
@@ -20,7 +21,6 @@ import { createFinalizeProcessor } from './finalize-run.js';
 import { MemoizedLabelEmbeddings, templateOptions } from './label-embeddings.js';
 import { RunStore } from './run-store.js';
 import { type StopScheduler, startScheduler } from './scheduler.js';
-import { Semaphore } from './semaphore.js';
 import type { WorkerClassifier } from './worker-classifier.js';
 
 export type { ChunkResult } from './chunk-processor.js';

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ImageError } from '../../src/core/errors/index.js';
+import { Semaphore } from '../../src/core/pipeline/semaphore.js';
 import { StorageError } from '../../src/storage/index.js';
 import { judgeImageError } from '../../src/worker/error-policy.js';
 import { chunkIndexFromKey } from '../../src/worker/finalize-run.js';
 import { partName } from '../../src/worker/result-writer.js';
 import { buildRunSummary } from '../../src/worker/run-summary.js';
-import { Semaphore } from '../../src/worker/semaphore.js';
 
 describe('worker building blocks', () => {
   it('Semaphore bounds work in flight and hands slots over in FIFO order', async () => {
@@ -84,7 +84,17 @@ describe('worker building blocks', () => {
       ],
       failedChunks: [{ index: 2, reason: 'STORAGE_ACCESS_DENIED: no' }],
       classifier: {
-        info: { id: 'm', dir: '/m', dtype: 'fp32', provider: 'cpu', logitScale: 100, logitBias: 0 },
+        info: {
+          id: 'm',
+          dir: '/m',
+          modelType: 'clip',
+          dtype: 'fp32',
+          provider: 'cpu',
+          projectionDim: 32,
+          imageSize: 224,
+          logitScale: 100,
+          logitBias: 0,
+        },
       },
       finishedAt: new Date('2026-01-01T00:00:10.000Z'),
       templates: ['This is a photo of {}.'],

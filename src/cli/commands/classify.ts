@@ -1,12 +1,12 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { createClassifier } from '../../core/classifier.js';
 import { UsageError } from '../../core/errors/index.js';
 import { MODEL_DTYPES } from '../../core/model/index.js';
-import { validateLabels } from '../../core/scoring/index.js';
 import type { ExecutionProvider, ImageResult, ModelDtype, ScoreMode } from '../../core/types.js';
 import { action, EXIT } from '../exit.js';
+import { readLabelArgs } from '../label-args.js';
 
 interface ClassifyFlags {
   labels?: string[];
@@ -119,27 +119,6 @@ async function run(args: string[], flags: ClassifyFlags): Promise<number> {
     );
   }
   return failed > 0 ? EXIT.someFailed : EXIT.ok;
-}
-
-/** `--labels a,b` (repeatable) plus `--labels-file F` (one per line, blank lines and `#` comments skipped). */
-export async function readLabelArgs(lists: string[] = [], file?: string): Promise<string[]> {
-  const labels = lists.flatMap((l) => l.split(','));
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw new UsageError('INVALID_OPTION', `cannot read --labels-file ${file}: ${(err as Error).message}`);
-    }
-    for (const line of text.split(/\r?\n/)) {
-      const t = line.trim();
-      if (t !== '' && !t.startsWith('#')) labels.push(t);
-    }
-  }
-  if (labels.length === 0 || labels.every((l) => l.trim() === '')) {
-    throw new UsageError('INVALID_LABELS', 'no labels given: use --labels "cat,dog" or --labels-file FILE');
-  }
-  return validateLabels(labels);
 }
 
 /** File extensions picked up when a directory is given (case-insensitive). */

@@ -1,10 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../core/errors/index.js';
-import { validateLabels } from '../../core/scoring/labels.js';
 import {
   DEFAULT_EXTENSIONS,
   ENQUEUE_DEFAULTS,
@@ -14,6 +12,7 @@ import {
   waitForRun,
 } from '../../producer/index.js';
 import { action, EXIT } from '../exit.js';
+import { readLabelArgs } from '../label-args.js';
 import {
   addConnectionOptions,
   type ConnectionFlags,
@@ -65,27 +64,6 @@ export function toUri(arg: string): string {
   const abs = path.resolve(arg);
   const dir = arg.endsWith('/') || arg.endsWith(path.sep) || (existsSync(abs) && statSync(abs).isDirectory());
   return `file://${abs}${dir && abs !== '/' ? '/' : ''}`;
-}
-
-/** `--labels a,b` (repeatable) plus `--labels-file F` (one per line, blank lines and `#` comments skipped). */
-export async function readLabels(lists: string[] = [], file?: string): Promise<string[]> {
-  const labels = lists.flatMap((l) => l.split(','));
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw new UsageError('INVALID_OPTION', `cannot read --labels-file ${file}: ${(err as Error).message}`);
-    }
-    for (const line of text.split(/\r?\n/)) {
-      const t = line.trim();
-      if (t !== '' && !t.startsWith('#')) labels.push(t);
-    }
-  }
-  if (labels.length === 0) {
-    throw new UsageError('INVALID_LABELS', 'no labels given: use --labels "cat,dog" or --labels-file FILE');
-  }
-  return validateLabels(labels);
 }
 
 /** Adds the options that describe what to enqueue and how to score it. */
@@ -146,7 +124,7 @@ export function addEnqueueOptions(cmd: Command): Command {
 
 /** Turns parsed flags and positional URIs into producer options (labels read and validated here). */
 export async function enqueueOptionsFromFlags(uris: string[], flags: EnqueueFlags): Promise<EnqueueOptions> {
-  const labels = await readLabels(flags.labels, flags.labelsFile);
+  const labels = await readLabelArgs(flags.labels, flags.labelsFile);
   const output = flags.output ?? process.env.ZEROSHOT_OUTPUT;
   if (!output) {
     throw new UsageError(
