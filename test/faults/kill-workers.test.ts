@@ -13,10 +13,10 @@ import {
   tempDir,
   waitForSummary,
 } from '../worker/helpers.js';
-import { killAll, spawnWorker, stopWorker, type WorkerProc } from './worker-procs.js';
+import { killAll, spawnWorker, stopWorker, type WorkerProc, waitFor } from './worker-procs.js';
 
 const PREFIX = '{zskill}';
-const COPIES = 20; // 20 × 49 photos = 980 images, 98 chunks of 10
+const COPIES = 40; // 40 × 49 photos = 1960 images, 196 chunks of 10
 const KILLS = 5;
 // Fast stall recovery, and enough recoveries allowed that a chunk caught by several kills still completes.
 const FAST = ['--lock-duration-ms', '2000', '--stalled-interval-ms', '1000', '--max-stalled-count', '50'];
@@ -82,9 +82,10 @@ describe('fault: kill -9 a worker repeatedly while another keeps going', { timeo
     const done = () => existsSync(path.join(out, 'killed', '_SUMMARY.json'));
     const rand = jitter(20261128);
     let kills = 0;
-    while (!done() && kills < KILLS * 3) {
-      // Model load takes a moment: kill somewhere between just-started and well into its jobs.
-      await sleep(300 + Math.floor(rand() * 700));
+    while (!done() && kills < KILLS * 2) {
+      // Kill once it consumes jobs (not while it loads the model), a random moment into its work.
+      await waitFor('the victim to be ready', () => done() || /worker ready/.test(victim.output()), 30_000);
+      await sleep(100 + Math.floor(rand() * 800));
       if (done()) break;
       victim.child.kill('SIGKILL');
       await victim.exited;
@@ -95,7 +96,9 @@ describe('fault: kill -9 a worker repeatedly while another keeps going', { timeo
     const summary = await waitForSummary(out, 'killed', 120_000);
     await Promise.all([stopWorker(steady), stopWorker(victim)]);
 
-    t.diagnostic(`${kills} kills`);
+    const stalls = procs.reduce((n, p) => n + (p.output().match(/stalled job handed back/g)?.length ?? 0), 0);
+    t.diagnostic(`${kills} kills, ${stalls} stalled jobs recovered`);
+    assert.ok(stalls >= 1, 'some kills caught the victim holding jobs, recovered through stall detection');
     assert.ok(kills >= KILLS, `only ${kills} kills happened before the run completed`);
     assert.ok(steady.child.exitCode === 0, `the steady worker stayed up:\n${steady.output().slice(-2000)}`);
     const { lines } = readParts(out, 'killed');
