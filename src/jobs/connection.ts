@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { ConnectionOptions } from 'bullmq';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { DEFAULT_PREFIX } from './names.js';
 
 export interface QueueConfig {
@@ -50,6 +51,39 @@ export function redisOptions(url: string, { blocking = false, env = process.env 
   return opts;
 }
 
-export function createRedis(url: string, opts: { blocking?: boolean } = {}): Redis {
-  return new Redis(redisOptions(url, opts));
+/** `ZEROSHOT_REDIS_CLUSTER=1`: `REDIS_URL` names one seed node of a Redis Cluster. */
+export function isClusterMode(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.ZEROSHOT_REDIS_CLUSTER === '1' || env.ZEROSHOT_REDIS_CLUSTER === 'true';
+}
+
+/**
+ * A client for `url`: a plain connection, or in cluster mode an ioredis Cluster seeded from it. A Cluster
+ * speaks the same commands; every key we and BullMQ use shares the prefix's `{hash tag}`, so multi-key
+ * scripts stay in one slot. Typed as `Redis` because callers only use the command API both share.
+ */
+export function createRedis(url: string, opts: { blocking?: boolean; env?: NodeJS.ProcessEnv } = {}): Redis {
+  const options = redisOptions(url, opts);
+  if (!isClusterMode(opts.env)) return new Redis(options);
+  const { host, port, db: _db, ...nodeOptions } = options;
+  return new Cluster([{ host: host as string, port: port as number }], {
+    redisOptions: nodeOptions,
+    enableReadyCheck: true,
+    // TLS certificates name the seed host; keep host names as given instead of resolving them.
+    ...(options.tls ? { dnsLookup: (address, cb) => cb(null, address) } : {}),
+  }) as unknown as Redis;
+}
+
+/**
+ * The `connection` for BullMQ workers: options BullMQ opens and closes itself, or in cluster mode a
+ * Cluster client (BullMQ duplicates it for blocking commands) that `close()` disconnects afterwards.
+ */
+export function bullmqConnection(
+  url: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { connection: ConnectionOptions; close(): void } {
+  if (!isClusterMode(env)) {
+    return { connection: redisOptions(url, { blocking: true, env }) as ConnectionOptions, close() {} };
+  }
+  const cluster = createRedis(url, { blocking: true, env });
+  return { connection: cluster as unknown as ConnectionOptions, close: () => cluster.disconnect() };
 }

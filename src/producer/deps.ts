@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ZeroshotError } from '../core/errors/index.js';
-import { keys, queueConfigFromEnv, redisOptions } from '../jobs/index.js';
+import { createRedis, keys, queueConfigFromEnv } from '../jobs/index.js';
 import { redactUrl } from '../observability/logger.js';
 import type { Storage } from '../storage/types.js';
 
@@ -73,7 +73,7 @@ export async function withContext<T>(
 async function connect(url: string, env: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<Redis> {
   let redis: Redis;
   try {
-    redis = new Redis(redisOptions(url, { env }));
+    redis = createRedis(url, { env });
   } catch (err) {
     throw new ZeroshotError(
       'REDIS_UNAVAILABLE',

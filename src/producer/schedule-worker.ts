@@ -1,6 +1,6 @@
-import { type ConnectionOptions, type Job, Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import { UsageError } from '../core/errors/index.js';
-import { QUEUES, queueConfigFromEnv, redisOptions } from '../jobs/index.js';
+import { bullmqConnection, QUEUES, queueConfigFromEnv } from '../jobs/index.js';
 import { logger } from '../observability/logger.js';
 import { openContext, type ProducerDeps } from './deps.js';
 import { type EnqueueResult, enqueueRun } from './enqueue-run.js';
@@ -24,6 +24,7 @@ export async function startScheduleWorker(
   const ctx = await openContext(deps);
   const cfg = queueConfigFromEnv(ctx.env, deps.redisUrl ? { redisUrl: deps.redisUrl } : {});
   const log = logger().child({ component: 'schedules' });
+  const bull = bullmqConnection(cfg.redisUrl, ctx.env);
   const shared = { connection: ctx.redis, prefix: ctx.prefix, storage: await ctx.storage(), env: ctx.env };
   const worker = new Worker(
     QUEUES.schedules,
@@ -47,8 +48,8 @@ export async function startScheduleWorker(
       }
     },
     {
-      // BullMQ opens its own blocking connections from these options (never the caller's client).
-      connection: redisOptions(cfg.redisUrl, { blocking: true, env: ctx.env }) as ConnectionOptions,
+      // BullMQ's own blocking connections (never the caller's client).
+      connection: bull.connection,
       prefix: ctx.prefix,
       concurrency: deps.concurrency ?? 1,
     },
@@ -58,6 +59,7 @@ export async function startScheduleWorker(
   return {
     async close() {
       await worker.close();
+      bull.close();
       await ctx.close();
     },
   };

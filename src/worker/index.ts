@@ -1,11 +1,11 @@
-import { type ConnectionOptions, type Job, Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { type Classifier, createClassifier } from '../core/classifier.js';
 import { ModelError, UsageError } from '../core/errors/index.js';
 import { Semaphore } from '../core/pipeline/semaphore.js';
 import { resolveTemplates } from '../core/scoring/index.js';
-import { createRedis, QUEUES, redisOptions } from '../jobs/index.js';
+import { bullmqConnection, createRedis, QUEUES } from '../jobs/index.js';
 import { type ObservabilityServer, startObservabilityServer } from '../observability/http-server.js';
 import { type Logger, redactUrl, logger as rootLogger } from '../observability/logger.js';
 import { createMetrics, type Metrics, metrics as processMetrics } from '../observability/metrics.js';
@@ -68,6 +68,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
 
   let classifier: Classifier | undefined;
   let redis: Redis | undefined;
+  let closeBullConnection = (): void => {};
   let storage: Storage | undefined;
   let server: ObservabilityServer | undefined;
   let exporter: QueueDepthExporter | undefined;
@@ -146,7 +147,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
     m.modelInfo.set({ model: info.id, dtype: info.dtype, provider: info.provider }, 1);
     log.info({ model: info.id, dtype: info.dtype, provider: info.provider }, 'model loaded');
 
-    redis = createRedis(config.redisUrl);
+    redis = createRedis(config.redisUrl, { env });
     redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
     storage = opts.storage ?? createStorage(opts.storageConfig ?? storageConfigFromEnv(env));
     const runs = new RunStore(redis, config.queuePrefix);
@@ -168,7 +169,9 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
     });
 
     // BullMQ opens (and closes) its own connections from these options; `blocking`: never give up commands.
-    const connection = redisOptions(config.redisUrl, { blocking: true, env }) as ConnectionOptions;
+    const bull = bullmqConnection(config.redisUrl, env);
+    closeBullConnection = bull.close;
+    const connection = bull.connection;
     const common = {
       connection,
       prefix: config.queuePrefix,
@@ -299,6 +302,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
           FORCE_CLOSE_MS,
         );
       redis?.disconnect();
+      closeBullConnection();
       log.info('worker stopped');
     })();
     return closing;
