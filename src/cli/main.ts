@@ -1,11 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import * as classify from './commands/classify.js';
-import * as enqueue from './commands/enqueue.js';
-import * as model from './commands/model.js';
-import * as ops from './commands/ops.js';
-import * as runs from './commands/runs.js';
-import * as schedule from './commands/schedule.js';
-import * as worker from './commands/worker.js';
 import { EXIT } from './exit.js';
 
 const program = new Command('zeroshot')
@@ -14,9 +7,39 @@ const program = new Command('zeroshot')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-// Each module adds its commands: classify | model | enqueue | status, runs, cancel, failed, retry |
-// schedule | worker | exporter, dashboard.
-for (const mod of [classify, model, enqueue, runs, schedule, worker, ops]) mod.register(program);
+type CommandModule = { register(program: Command): void };
+
+// Each module adds its commands. Only the invoked command's module is loaded (the others pull in ONNX
+// Runtime, sharp, BullMQ or the AWS SDK and would cost a second or more of start-up); help, --version and
+// unknown commands load them all so commander can list and suggest every command.
+const MODULES: Record<string, () => Promise<CommandModule>> = {
+  classify: () => import('./commands/classify.js'),
+  model: () => import('./commands/model.js'),
+  enqueue: () => import('./commands/enqueue.js'),
+  runs: () => import('./commands/runs.js'),
+  schedule: () => import('./commands/schedule.js'),
+  worker: () => import('./commands/worker.js'),
+  ops: () => import('./commands/ops.js'),
+};
+const MODULE_OF: Record<string, string> = {
+  classify: 'classify',
+  model: 'model',
+  enqueue: 'enqueue',
+  status: 'runs',
+  runs: 'runs',
+  cancel: 'runs',
+  failed: 'runs',
+  retry: 'runs',
+  schedule: 'schedule',
+  worker: 'worker',
+  exporter: 'ops',
+  dashboard: 'ops',
+};
+const invoked = MODULE_OF[process.argv[2] ?? ''];
+const load = invoked ? [invoked] : Object.keys(MODULES);
+for (const mod of await Promise.all(load.map((name) => (MODULES[name] as () => Promise<CommandModule>)()))) {
+  mod.register(program);
+}
 
 try {
   await program.parseAsync(process.argv);
