@@ -127,11 +127,12 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         resize: config.resize,
         env,
         onWarning: (msg) => log.warn(msg),
-        // The classifier times inference per batch; fetch, embed (decode + batching + inference, per image),
-        // score and write are timed per image/part in the chunk processor.
+        // The classifier times decode per image and inference per batch; fetch, embed (decode + batching +
+        // inference, per image), score and write are timed per image/part in the chunk processor.
         onBatch: (e) => {
           m.batchSize.observe(e.size);
           m.stageDuration.observe({ stage: 'infer' }, e.inferSeconds);
+          for (const s of e.decodeSeconds) m.stageDuration.observe({ stage: 'decode' }, s);
         },
       });
     } catch (err) {

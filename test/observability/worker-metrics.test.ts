@@ -276,6 +276,17 @@ describe('worker metrics and readiness during a real run (tiny model, file://, r
       chunks,
     );
     assert.ok(sum(after, 'zeroshot_stage_duration_seconds_count', (s) => s.includes('stage="infer"')) > 0);
+    for (const stage of ['fetch', 'embed', 'score', 'write']) {
+      assert.ok(
+        sum(after, 'zeroshot_stage_duration_seconds_count', (s) => s.includes(`stage="${stage}"`)) > 0,
+        `stage ${stage} observed`,
+      );
+    }
+    // One decode observation per image that decoded (= every image with labels).
+    assert.equal(
+      sum(after, 'zeroshot_stage_duration_seconds_count', (s) => s.includes('stage="decode"')),
+      lines.filter((l) => l.labels).length,
+    );
     assert.equal(sum(after, 'zeroshot_batch_size_images_sum'), lines.filter((l) => l.labels).length);
     assert.equal(sum(after, 'zeroshot_images_in_flight'), 0);
     const info = [...after.keys()].find((k) => k.startsWith('zeroshot_model_info{'));

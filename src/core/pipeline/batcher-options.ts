@@ -7,6 +7,8 @@ export interface BatchEvent {
   failed: number;
   /** Seconds spent in the vision encoder. */
   inferSeconds: number;
+  /** Decode seconds of each image of the batch (sharp decode + resize + normalize into the tensor). */
+  decodeSeconds: number[];
 }
 
 export interface ImageEmbeddingBatcherOptions {

@@ -16,6 +16,8 @@ export interface BatchEmbedder {
 interface Entry {
   slot: number;
   ok: boolean;
+  /** Seconds the decode took once it had a decode slot. */
+  decodeSeconds: number;
   resolve: (emb: Float32Array) => void;
   reject: (err: unknown) => void;
 }
@@ -133,7 +135,7 @@ export class ImageEmbeddingBatcher {
     }
     let entry!: Entry;
     const done = new Promise<Float32Array>((resolve, reject) => {
-      entry = { slot: batch.entries.length, ok: false, resolve, reject };
+      entry = { slot: batch.entries.length, ok: false, decodeSeconds: 0, resolve, reject };
     });
     done.catch(() => {}); // observed by embed(); avoids an unhandled rejection if decode fails first
     batch.entries.push(entry);
@@ -144,9 +146,11 @@ export class ImageEmbeddingBatcher {
 
   private async decodeInto(data: Buffer, batch: Batch, entry: Entry): Promise<void> {
     await this.decodes.acquire();
+    const started = process.hrtime.bigint();
     try {
       await this.pre.preprocessInto(data, batch.tensor, entry.slot * this.floatsPerImage);
       entry.ok = true;
+      entry.decodeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     } catch (err) {
       entry.reject(
         err instanceof ImageError ? err : new ImageError('IMAGE_CORRUPT', String(err), { cause: err }),
@@ -203,7 +207,12 @@ export class ImageEmbeddingBatcher {
       this.inferring = false;
       if (ok.length > 0) {
         try {
-          this.options.onBatch?.({ size: ok.length, failed: batch.entries.length - ok.length, inferSeconds });
+          this.options.onBatch?.({
+            size: ok.length,
+            failed: batch.entries.length - ok.length,
+            inferSeconds,
+            decodeSeconds: ok.map((e) => e.decodeSeconds),
+          });
         } catch {
           // a metrics hook must never break inference
         }
