@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ErrorCode } from '../../src/core/errors/index.js';
 import { buildHostileCorpus, EQUIVALENT_CODES, type HostileFile } from '../support/hostile-corpus.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+import { killAll, rssBytes, spawnWorker, stopWorker, type WorkerProc } from '../support/worker-process.js';
 import {
   countByImage,
   createRunDirect,
@@ -15,7 +16,6 @@ import {
   tempDir,
   waitForSummary,
 } from '../worker/helpers.js';
-import { killAll, rssBytes, spawnWorker, stopWorker, type WorkerProc } from './worker-procs.js';
 
 const PREFIX = '{zshostile}';
 const RSS_LIMIT = 1.5 * 1024 ** 3;

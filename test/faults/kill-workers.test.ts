@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { SAMPLE_IMAGES_DIR } from '../support/shared.js';
+import { killAll, spawnWorker, stopWorker, type WorkerProc, waitFor } from '../support/worker-process.js';
 import {
+  copySampleImages,
   countByImage,
   createRunDirect,
   readParts,
@@ -13,7 +14,6 @@ import {
   tempDir,
   waitForSummary,
 } from '../worker/helpers.js';
-import { killAll, spawnWorker, stopWorker, type WorkerProc, waitFor } from './worker-procs.js';
 
 const PREFIX = '{zskill}';
 const COPIES = 40; // 40 × 49 photos = 1960 images, 196 chunks of 10
@@ -40,15 +40,7 @@ describe('fault: kill -9 a worker repeatedly while another keeps going', { timeo
     async () => {
       redis = await startRedisServer();
       dir = tempDir('fault-kill');
-      const src = readdirSync(SAMPLE_IMAGES_DIR).filter((f) => /\.jpe?g$/i.test(f));
-      for (let copy = 0; copy < COPIES; copy++) {
-        mkdirSync(path.join(dir, 'images', String(copy)), { recursive: true });
-        for (const f of src) {
-          const to = path.join(dir, 'images', String(copy), f);
-          copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), to);
-          images.push(`file://${to}`);
-        }
-      }
+      images.push(...copySampleImages(dir, COPIES));
     },
     { timeout: 60_000 },
   );

@@ -6,6 +6,7 @@ import { createRedis, JOB_NAMES, PAYLOAD_VERSION } from '../../src/jobs/index.js
 import { enqueueRun } from '../../src/producer/index.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 import { CLI } from '../support/shared.js';
+import { killAll, spawnWorker, type WorkerProc, waitFor } from '../support/worker-process.js';
 import {
   countByImage,
   createRunDirect,
@@ -16,7 +17,6 @@ import {
   tempDir,
   waitForSummary,
 } from '../worker/helpers.js';
-import { killAll, spawnWorker, type WorkerProc, waitFor } from './worker-procs.js';
 
 const PREFIX = '{zsmalformed}';
 const photo = samplePhotos()[0] as string;

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { SAMPLE_IMAGES_DIR } from '../support/shared.js';
+import { killAll, spawnWorker, stopWorker, type WorkerProc, waitFor } from '../support/worker-process.js';
 import {
+  copySampleImages,
   countByImage,
   createRunDirect,
   readParts,
@@ -13,7 +14,6 @@ import {
   tempDir,
   waitForSummary,
 } from '../worker/helpers.js';
-import { killAll, spawnWorker, stopWorker, type WorkerProc, waitFor } from './worker-procs.js';
 
 const PREFIX = '{zsredis}';
 const COPIES = 6;
@@ -36,15 +36,7 @@ describe('fault: redis-server (AOF) restarted in the middle of a run', { timeout
     async () => {
       redis = await startRedisServer({ appendonly: true });
       dir = tempDir('fault-redis');
-      const src = readdirSync(SAMPLE_IMAGES_DIR).filter((f) => /\.jpe?g$/i.test(f));
-      for (let copy = 0; copy < COPIES; copy++) {
-        mkdirSync(path.join(dir, 'images', String(copy)), { recursive: true });
-        for (const f of src) {
-          const to = path.join(dir, 'images', String(copy), f);
-          copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), to);
-          images.push(`file://${to}`);
-        }
-      }
+      images.push(...copySampleImages(dir, COPIES));
     },
     { timeout: 60_000 },
   );

@@ -8,8 +8,8 @@ import type { Storage } from '../../src/storage/types.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 import { type S3FaultProxy, startS3FaultProxy } from '../support/s3-fault-proxy.js';
 import { type S3ServerHandle, startS3Server } from '../support/s3-server.js';
+import { killAll, spawnWorker, stopWorker, type WorkerProc } from '../support/worker-process.js';
 import { countByImage, samplePhotos, sleep } from '../worker/helpers.js';
-import { killAll, spawnWorker, stopWorker, type WorkerProc } from './worker-procs.js';
 
 const PREFIX = '{zss3fault}';
 const BUCKET = 'zeroshot-s3-faults';

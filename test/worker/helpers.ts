@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type ConnectionOptions, FlowProducer, Queue } from 'bullmq';
@@ -30,6 +30,21 @@ export function samplePhotos(): string[] {
     .filter((f) => /\.jpe?g$/i.test(f))
     .sort()
     .map((f) => `file://${path.join(SAMPLE_IMAGES_DIR, f)}`);
+}
+
+/** Copies the sample photos `copies` times under `dir`/images/<n>/ (distinct names); returns their file:// URIs. */
+export function copySampleImages(dir: string, copies: number): string[] {
+  const src = readdirSync(SAMPLE_IMAGES_DIR).filter((f) => /\.jpe?g$/i.test(f));
+  const images: string[] = [];
+  for (let copy = 0; copy < copies; copy++) {
+    mkdirSync(path.join(dir, 'images', String(copy)), { recursive: true });
+    for (const f of src) {
+      const to = path.join(dir, 'images', String(copy), f);
+      copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), to);
+      images.push(`file://${to}`);
+    }
+  }
+  return images;
 }
 
 export const connection = (redisUrl: string) =>

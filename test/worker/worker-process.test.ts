@@ -1,78 +1,22 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { jobIds, QUEUES } from '../../src/jobs/index.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { CLI, SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
+import { killAll, spawnWorker, type WorkerProc, waitFor } from '../support/worker-process.js';
 import {
+  copySampleImages,
   countByImage,
   createRunDirect,
   openQueue,
   readParts,
   removeDir,
-  sleep,
   tempDir,
   waitForSummary,
 } from './helpers.js';
 
 const PREFIX = '{zsproc}';
-
-interface Proc {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output: () => string;
-}
-
-function spawnWorker(redisUrl: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Proc {
-  const args = [
-    CLI,
-    'worker',
-    '--model',
-    TINY_MODEL_DIR,
-    '--provider',
-    'cpu',
-    '--redis-url',
-    redisUrl,
-    '--queue-prefix',
-    PREFIX,
-    '--metrics-port',
-    '0',
-    '--scheduler',
-    'false',
-    '--queue-exporter',
-    'false',
-    '--concurrency',
-    '2',
-    '--batch-size',
-    '4',
-    ...extra,
-  ];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ZEROSHOT_LOG_LEVEL: 'info', ZEROSHOT_LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, exited, output: () => out };
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 const partsOf = (out: string, runId: string) =>
   existsSync(path.join(out, runId))
@@ -83,31 +27,21 @@ describe('zeroshot worker as a process: signals, crashes and start-up failures',
   let redis: RedisServerHandle;
   let dir: string;
   let images: string[];
-  const procs: Proc[] = [];
+  const procs: WorkerProc[] = [];
 
   before(
     async () => {
       redis = await startRedisServer();
       dir = tempDir('worker-proc');
       // 4 copies of the 49 photos under distinct names: enough chunks to catch a worker mid-run.
-      const src = readdirSync(SAMPLE_IMAGES_DIR).filter((f) => f.endsWith('.JPEG'));
-      images = [];
-      for (let copy = 0; copy < 4; copy++) {
-        mkdirSync(path.join(dir, 'images', String(copy)), { recursive: true });
-        for (const f of src) {
-          const to = path.join(dir, 'images', String(copy), f);
-          copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), to);
-          images.push(`file://${to}`);
-        }
-      }
+      images = copySampleImages(dir, 4);
     },
     { timeout: 60_000 },
   );
 
   after(
     async () => {
-      for (const p of procs)
-        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      await killAll(procs);
       await redis?.stop();
       removeDir(dir);
     },
@@ -122,7 +56,7 @@ describe('zeroshot worker as a process: signals, crashes and start-up failures',
       output: `file://${dir}/out/`,
       images: images.slice(0, 4),
     });
-    const p = spawnWorker(redis.url, ['--model', path.join(dir, 'no-such-model')]);
+    const p = spawnWorker(redis.url, PREFIX, ['--model', path.join(dir, 'no-such-model')]);
     procs.push(p);
     const { code } = await p.exited;
     assert.equal(code, 3, p.output());
@@ -147,9 +81,9 @@ describe('zeroshot worker as a process: signals, crashes and start-up failures',
       images,
       chunkSize: 7,
     });
-    const a = spawnWorker(redis.url, ['--shutdown-timeout-ms', '20000']);
+    const a = spawnWorker(redis.url, PREFIX, ['--shutdown-timeout-ms', '20000']);
     procs.push(a);
-    await waitFor('a first part', () => partsOf(out, 'term').length >= 1);
+    await waitFor('a first part', () => partsOf(out, 'term').length >= 1, 30_000, 20);
     a.child.kill('SIGTERM');
     const { code } = await a.exited;
     assert.equal(code, 0, a.output());
@@ -161,7 +95,7 @@ describe('zeroshot worker as a process: signals, crashes and start-up failures',
     await q.close();
     assert.equal(counts.active, 0, 'nothing left active: drained, not abandoned');
 
-    const b = spawnWorker(redis.url);
+    const b = spawnWorker(redis.url, PREFIX);
     procs.push(b);
     const summary = await waitForSummary(out, 'term', 45_000);
     b.child.kill('SIGTERM');
@@ -183,16 +117,16 @@ describe('zeroshot worker as a process: signals, crashes and start-up failures',
       chunkSize: 7,
     });
     const fast = ['--lock-duration-ms', '1500', '--stalled-interval-ms', '300'];
-    const a = spawnWorker(redis.url, fast);
+    const a = spawnWorker(redis.url, PREFIX, fast);
     procs.push(a);
-    await waitFor('a first part', () => partsOf(out, 'kill').length >= 2);
+    await waitFor('a first part', () => partsOf(out, 'kill').length >= 2, 30_000, 20);
     a.child.kill('SIGKILL');
     await a.exited;
     const q = openQueue(redis.url, PREFIX);
     const activeAtKill = (await q.getJobCounts('active')).active ?? 0;
     assert.ok(activeAtKill >= 1, 'the killed worker held jobs: they must come back through stall recovery');
 
-    const b = spawnWorker(redis.url, fast);
+    const b = spawnWorker(redis.url, PREFIX, fast);
     procs.push(b);
     const summary = await waitForSummary(out, 'kill', 45_000);
     b.child.kill('SIGTERM');

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
@@ -8,8 +7,10 @@ import { jobIds } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startWorker } from '../../src/worker/index.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { CLI, SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
+import { TINY_MODEL_DIR } from '../support/shared.js';
+import { quietWorkerArgs, spawnCli } from '../support/worker-process.js';
 import {
+  copySampleImages,
   countByImage,
   createRunDirect,
   openQueue,
@@ -31,16 +32,7 @@ describe('worker shutdown timeout', { timeout: 150_000 }, () => {
     async () => {
       redis = await startRedisServer();
       dir = tempDir('worker-stop');
-      const src = readdirSync(SAMPLE_IMAGES_DIR).filter((f) => f.endsWith('.JPEG'));
-      images = [];
-      for (let copy = 0; copy < 4; copy++) {
-        mkdirSync(path.join(dir, 'images', String(copy)), { recursive: true });
-        for (const f of src) {
-          const to = path.join(dir, 'images', String(copy), f);
-          copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), to);
-          images.push(`file://${to}`);
-        }
-      }
+      images = copySampleImages(dir, 4);
     },
     { timeout: 60_000 },
   );
@@ -63,34 +55,21 @@ describe('worker shutdown timeout', { timeout: 150_000 }, () => {
       images,
       chunkSize: 196,
     });
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        'worker',
-        ...[
-          '--model',
-          TINY_MODEL_DIR,
-          '--provider',
-          'cpu',
-          '--redis-url',
-          redis.url,
-          '--queue-prefix',
-          PREFIX,
-        ],
-        ...['--metrics-port', '0', '--scheduler', 'false', '--queue-exporter', 'false', '--batch-size', '2'],
-        ...['--fetch-concurrency', '2', '--shutdown-timeout-ms', '300', '--lock-duration-ms', '1500'],
+    const worker = spawnCli([
+      'worker',
+      ...quietWorkerArgs(redis.url, PREFIX),
+      ...[
+        '--batch-size',
+        '2',
+        '--fetch-concurrency',
+        '2',
+        '--shutdown-timeout-ms',
+        '300',
+        '--lock-duration-ms',
+        '1500',
       ],
-      {
-        env: { ...process.env, ZEROSHOT_LOG_LEVEL: 'info', ZEROSHOT_LOG_FORMAT: 'json' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let log = '';
-    child.stderr.on('data', (d) => {
-      log += d;
-    });
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    ]);
+    const { child } = worker;
     const queue = openQueue(redis.url, PREFIX);
     after(() => queue.close());
     try {
@@ -99,14 +78,14 @@ describe('worker shutdown timeout', { timeout: 150_000 }, () => {
         const job = await queue.getJob(jobIds.chunk('long', 0));
         const progress = job?.progress as { done?: number } | undefined;
         if (progress?.done && progress.done > 0) break;
-        assert.ok(Date.now() < deadline, `the chunk never started\n${log}`);
+        assert.ok(Date.now() < deadline, `the chunk never started\n${worker.output()}`);
         await sleep(20);
       }
       const t0 = Date.now();
       child.kill('SIGTERM');
-      assert.equal(await exited, 0, log);
+      assert.equal((await worker.exited).code, 0, worker.output());
       assert.ok(Date.now() - t0 < 12_000, `exited within a bounded time (${Date.now() - t0} ms)`);
-      assert.match(log, /shutdown timeout: force-closing/);
+      assert.match(worker.output(), /shutdown timeout: force-closing/);
       assert.equal(
         existsSync(path.join(out, 'long', 'part-000000.jsonl')),
         false,
@@ -145,36 +124,20 @@ describe('worker shutdown timeout', { timeout: 150_000 }, () => {
   });
 
   it('SIGTERM while Redis is unreachable: exits 0 within seconds', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        'worker',
-        ...['--model', TINY_MODEL_DIR, '--provider', 'cpu', '--redis-url', 'redis://127.0.0.1:1'],
-        ...['--metrics-port', '0', '--scheduler', 'false', '--queue-exporter', 'false'],
-      ],
-      {
-        env: { ...process.env, ZEROSHOT_LOG_LEVEL: 'info', ZEROSHOT_LOG_FORMAT: 'json' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let log = '';
-    child.stderr.on('data', (d) => {
-      log += d;
-    });
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const worker = spawnCli(['worker', ...quietWorkerArgs('redis://127.0.0.1:1')]);
+    const { child } = worker;
     try {
       const deadline = Date.now() + 30_000;
-      while (!/ECONNREFUSED/.test(log)) {
-        assert.ok(Date.now() < deadline, `no connection error logged\n${log}`);
+      while (!/ECONNREFUSED/.test(worker.output())) {
+        assert.ok(Date.now() < deadline, `no connection error logged\n${worker.output()}`);
         await sleep(50);
       }
       const t0 = Date.now();
       child.kill('SIGTERM');
-      assert.equal(await exited, 0, log);
+      assert.equal((await worker.exited).code, 0, worker.output());
       assert.ok(Date.now() - t0 < 8_000, `exited within a bounded time (${Date.now() - t0} ms)`);
       assert.ok(
-        (log.match(/worker error/g) ?? []).length <= 4,
+        (worker.output().match(/worker error/g) ?? []).length <= 4,
         'connection errors are not logged in a flood',
       );
     } finally {

@@ -1,47 +1,19 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { CLI, TINY_MODEL_DIR } from '../support/shared.js';
 import { sleep } from '../worker/helpers.js';
+import { CLI, TINY_MODEL_DIR } from './shared.js';
 
-/** A `zeroshot worker` child process with its combined output. */
+/** A `zeroshot <command>` child process with its combined stdout and stderr. */
 export interface WorkerProc {
   child: ChildProcess;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output: () => string;
 }
 
-/** Spawns `bin/zeroshot.js worker` on the tiny model, CPU only, no metrics server, scheduler or exporter. */
-export function spawnWorker(
-  redisUrl: string,
-  prefix: string,
-  extra: string[] = [],
-  env: NodeJS.ProcessEnv = {},
-): WorkerProc {
-  const args = [
-    CLI,
-    'worker',
-    '--model',
-    TINY_MODEL_DIR,
-    '--provider',
-    'cpu',
-    '--redis-url',
-    redisUrl,
-    '--queue-prefix',
-    prefix,
-    '--metrics-port',
-    '0',
-    '--scheduler',
-    'false',
-    '--queue-exporter',
-    'false',
-    '--concurrency',
-    '2',
-    '--batch-size',
-    '4',
-    ...extra,
-  ];
-  const child = spawn(process.execPath, args, {
+/** Spawns `bin/zeroshot.js <args>` with JSON info logs; stdout and stderr are collected together. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): WorkerProc {
+  const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, ZEROSHOT_LOG_LEVEL: 'info', ZEROSHOT_LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -56,6 +28,38 @@ export function spawnWorker(
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   return { child, exited, output: () => out };
+}
+
+/** `zeroshot worker` flags for the tiny model on CPU, with no metrics server, scheduler or exporter. */
+export function quietWorkerArgs(redisUrl: string, prefix?: string): string[] {
+  return [
+    '--model',
+    TINY_MODEL_DIR,
+    '--provider',
+    'cpu',
+    '--redis-url',
+    redisUrl,
+    ...(prefix === undefined ? [] : ['--queue-prefix', prefix]),
+    '--metrics-port',
+    '0',
+    '--scheduler',
+    'false',
+    '--queue-exporter',
+    'false',
+  ];
+}
+
+/** Spawns `bin/zeroshot.js worker` (quietWorkerArgs, concurrency 2, batches of 4) plus `extra` flags. */
+export function spawnWorker(
+  redisUrl: string,
+  prefix: string,
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): WorkerProc {
+  return spawnCli(
+    ['worker', ...quietWorkerArgs(redisUrl, prefix), '--concurrency', '2', '--batch-size', '4', ...extra],
+    env,
+  );
 }
 
 export const isRunning = (p: WorkerProc) => p.child.exitCode === null && p.child.signalCode === null;
