@@ -1,31 +1,23 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { before, describe, it } from 'node:test';
 import { keys } from '../../src/jobs/index.js';
-import { type CliResult, keysUnder, makeTree, pool, runCli, startFakeWorker } from '../producer/fixtures.js';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+import {
+  type CliResult,
+  keysUnder,
+  pool,
+  redisSuite,
+  runCli,
+  startFakeWorker,
+} from '../producer/fixtures.js';
 
 describe('zeroshot enqueue (CLI)', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-  const trees: Array<{ dir: string; uri: string; cleanup(): void }> = [];
-  const tree = (files: string[]) => {
-    const t = makeTree(files);
-    trees.push(t);
-    return t;
-  };
+  const suite = redisSuite();
+  const tree = suite.tree;
   const prefix = '{zcli-enq}';
   let env: Record<string, string>;
 
-  before(async () => {
-    server = await startRedisServer();
-    redis = new Redis(server.url);
-    env = { REDIS_URL: server.url, ZEROSHOT_QUEUE_PREFIX: prefix };
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-    for (const t of trees) t.cleanup();
+  before(() => {
+    env = { REDIS_URL: suite.server.url, ZEROSHOT_QUEUE_PREFIX: prefix };
   });
 
   it('enqueues a local directory and prints the run id', async () => {
@@ -39,7 +31,7 @@ describe('zeroshot enqueue (CLI)', () => {
     const runId = res.stdout.trim();
     assert.match(runId, /^\d{8}-\d{6}-[0-9a-f]{6}$/);
     assert.match(res.stderr, /enqueued 3 images in 2 chunks/);
-    const run = await redis.hgetall(keys(prefix).run(runId));
+    const run = await suite.redis.hgetall(keys(prefix).run(runId));
     assert.equal(run.sealed, '1');
     assert.equal(JSON.parse(run.spec as string).output, `file://${out.dir}/`);
   });
@@ -58,7 +50,11 @@ describe('zeroshot enqueue (CLI)', () => {
   it('exits 2 with a one-line explanation on usage errors and enqueues nothing', async () => {
     const src = tree(['a.jpg']);
     const out = tree([]);
-    const isolated = { REDIS_URL: server.url, ZEROSHOT_QUEUE_PREFIX: '{zcli-bad}', ZEROSHOT_OUTPUT: '' };
+    const isolated = {
+      REDIS_URL: suite.server.url,
+      ZEROSHOT_QUEUE_PREFIX: '{zcli-bad}',
+      ZEROSHOT_OUTPUT: '',
+    };
     const cases: Array<[string[], RegExp]> = [
       [['enqueue', src.dir, '--labels', 'cat,cat', '--output', out.dir], /duplicate label "cat"/],
       [['enqueue', src.dir, '--output', out.dir], /no labels given/],
@@ -86,7 +82,7 @@ describe('zeroshot enqueue (CLI)', () => {
       assert.equal(res.stdout, '');
       assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
     }
-    assert.deepEqual(await keysUnder(redis, '{zcli-bad}'), []);
+    assert.deepEqual(await keysUnder(suite.redis, '{zcli-bad}'), []);
   });
 
   it('reports an unreachable Redis clearly, without the password', async () => {
@@ -102,7 +98,7 @@ describe('zeroshot enqueue (CLI)', () => {
   it('--wait follows the run to its end and prints the summary', async () => {
     const src = tree(Array.from({ length: 9 }, (_, i) => `w/${i}.jpg`));
     const out = tree([]);
-    const worker = startFakeWorker({ redisUrl: server.url, prefix, chunkDelayMs: 20 });
+    const worker = startFakeWorker({ redisUrl: suite.server.url, prefix, chunkDelayMs: 20 });
     try {
       const res = await runCli(
         [

@@ -1,31 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { before, describe, it } from 'node:test';
 import { listRuns, startScheduleWorker } from '../../src/producer/index.js';
-import { type CliResult, keysUnder, makeTree, pool, runCli, until } from '../producer/fixtures.js';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+import { type CliResult, keysUnder, pool, redisSuite, runCli, until } from '../producer/fixtures.js';
 
 describe('zeroshot schedule (CLI)', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-  const trees: Array<{ dir: string; uri: string; cleanup(): void }> = [];
-  const tree = (files: string[]) => {
-    const t = makeTree(files);
-    trees.push(t);
-    return t;
-  };
+  const suite = redisSuite();
+  const tree = suite.tree;
   const prefix = '{zcli-sched}';
   let env: Record<string, string>;
 
-  before(async () => {
-    server = await startRedisServer();
-    redis = new Redis(server.url);
-    env = { REDIS_URL: server.url, ZEROSHOT_QUEUE_PREFIX: prefix };
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-    for (const t of trees) t.cleanup();
+  before(() => {
+    env = { REDIS_URL: suite.server.url, ZEROSHOT_QUEUE_PREFIX: prefix };
   });
 
   it('adds, lists and removes schedules; a firing creates a run', async () => {
@@ -76,13 +61,16 @@ describe('zeroshot schedule (CLI)', () => {
     );
     assert.deepEqual(listJson[0].enqueue.labels, ['cat', 'dog']);
 
-    const worker = await startScheduleWorker({ redisUrl: server.url, prefix });
+    const worker = await startScheduleWorker({ redisUrl: suite.server.url, prefix });
     try {
-      await until(async () => (await listRuns({}, { redisUrl: server.url, prefix })).length >= 1, 15_000);
+      await until(
+        async () => (await listRuns({}, { redisUrl: suite.server.url, prefix })).length >= 1,
+        15_000,
+      );
     } finally {
       await worker.close();
     }
-    const [run] = await listRuns({}, { redisUrl: server.url, prefix });
+    const [run] = await listRuns({}, { redisUrl: suite.server.url, prefix });
     assert.match(run?.runId ?? '', /^hourly-\d{8}-\d{6}/);
     assert.equal(run?.images.total, 2);
 
@@ -96,7 +84,7 @@ describe('zeroshot schedule (CLI)', () => {
 
   it('rejects bad schedules with exit 2 and stores nothing', async () => {
     const src = tree(['a.jpg']);
-    const iso = { REDIS_URL: server.url, ZEROSHOT_QUEUE_PREFIX: '{zcli-sched-bad}' };
+    const iso = { REDIS_URL: suite.server.url, ZEROSHOT_QUEUE_PREFIX: '{zcli-sched-bad}' };
     const base = ['--labels', 'a', '--output', src.dir];
     const cases: Array<[string[], RegExp]> = [
       [['schedule', 'add', 's', src.dir, '--every', 'often', ...base], /--every must be a duration/],
@@ -114,6 +102,6 @@ describe('zeroshot schedule (CLI)', () => {
       assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);
       assert.match(res.stderr, re);
     }
-    assert.deepEqual(await keysUnder(redis, '{zcli-sched-bad}'), []);
+    assert.deepEqual(await keysUnder(suite.redis, '{zcli-sched-bad}'), []);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UsageError } from '../../src/core/errors/index.js';
@@ -9,31 +9,14 @@ import { jobIds, keys, QUEUES } from '../../src/jobs/index.js';
 import { enqueueRun } from '../../src/producer/index.js';
 import { createStorage } from '../../src/storage/index.js';
 import type { Storage } from '../../src/storage/types.js';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { keysUnder, makeTree } from './fixtures.js';
+import { keysUnder, redisSuite } from './fixtures.js';
 
 describe('enqueueRun', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-  const trees: Array<{ cleanup(): void }> = [];
+  const suite = redisSuite();
   let n = 0;
   const prefix = () => `{zt${++n}}`;
-  const tree = (files: string[]) => {
-    const t = makeTree(files);
-    trees.push(t);
-    return t;
-  };
+  const tree = suite.tree;
   const out = () => tree([]).uri;
-
-  before(async () => {
-    server = await startRedisServer();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-    for (const t of trees) t.cleanup();
-  });
 
   it('creates one finalize parent and one chunk child per chunk, labels stored once', async () => {
     const p = prefix();
@@ -50,19 +33,19 @@ describe('enqueueRun', () => {
     ]);
     const res = await enqueueRun(
       { sources: [src.uri], labels: ['cat', ' dog '], output: out(), chunkSize: 3, runId: 'flow1' },
-      { redisUrl: server.url, prefix: p },
+      { redisUrl: suite.server.url, prefix: p },
     );
     assert.deepEqual(res, { runId: 'flow1', chunks: 3, images: 8, created: true });
-    const run = await redis.hgetall(keys(p).run('flow1'));
+    const run = await suite.redis.hgetall(keys(p).run('flow1'));
     assert.equal(run.sealed, '1');
     assert.equal(run.chunks, '3');
     assert.equal(run.images, '8');
     assert.equal(run.state, 'running');
     assert.deepEqual(JSON.parse(run.spec as string).labels, ['cat', 'dog']);
-    assert.equal((await redis.zscore(keys(p).runIndex(), 'flow1')) !== null, true);
+    assert.equal((await suite.redis.zscore(keys(p).runIndex(), 'flow1')) !== null, true);
 
-    const runs = new Queue(QUEUES.runs, { connection: redis, prefix: p });
-    const chunks = new Queue(QUEUES.chunks, { connection: redis, prefix: p });
+    const runs = new Queue(QUEUES.runs, { connection: suite.redis, prefix: p });
+    const chunks = new Queue(QUEUES.chunks, { connection: suite.redis, prefix: p });
     const parent = await Job.fromId(runs, jobIds.run('flow1'));
     assert.ok(parent);
     assert.equal(await parent.getState(), 'waiting-children');
@@ -91,13 +74,16 @@ describe('enqueueRun', () => {
     const p = prefix();
     const src = tree(['a.jpg', 'b.jpg', 'c.jpg']);
     const opts = { sources: [src.uri], labels: ['x', 'y'], output: out(), chunkSize: 2, runId: 'again' };
-    const first = await enqueueRun(opts, { redisUrl: server.url, prefix: p });
-    const before = (await keysUnder(redis, p)).sort();
-    const second = await enqueueRun({ ...opts, labels: ['other'] }, { redisUrl: server.url, prefix: p });
+    const first = await enqueueRun(opts, { redisUrl: suite.server.url, prefix: p });
+    const before = (await keysUnder(suite.redis, p)).sort();
+    const second = await enqueueRun(
+      { ...opts, labels: ['other'] },
+      { redisUrl: suite.server.url, prefix: p },
+    );
     assert.equal(first.created, true);
     assert.deepEqual(second, { runId: 'again', chunks: 2, images: 3, created: false });
-    assert.deepEqual((await keysUnder(redis, p)).sort(), before);
-    const chunks = new Queue(QUEUES.chunks, { connection: redis, prefix: p });
+    assert.deepEqual((await keysUnder(suite.redis, p)).sort(), before);
+    const chunks = new Queue(QUEUES.chunks, { connection: suite.redis, prefix: p });
     assert.equal(await chunks.count(), 2);
     await chunks.close();
   });
@@ -107,9 +93,9 @@ describe('enqueueRun', () => {
     const src = tree(['a.jpg']);
     await enqueueRun(
       { sources: [src.uri], labels: ['x'], output: out(), runId: 'opts', priority: 3, attempts: 7 },
-      { redisUrl: server.url, prefix: p },
+      { redisUrl: suite.server.url, prefix: p },
     );
-    const chunks = new Queue(QUEUES.chunks, { connection: redis, prefix: p });
+    const chunks = new Queue(QUEUES.chunks, { connection: suite.redis, prefix: p });
     const job = await Job.fromId(chunks, jobIds.chunk('opts', 0));
     assert.equal(job?.opts.priority, 3);
     assert.equal(job?.opts.attempts, 7);
@@ -124,7 +110,7 @@ describe('enqueueRun', () => {
     const src = tree(['a.jpg']);
     const res = await enqueueRun(
       { sources: [`${src.uri}a.jpg`], labels: ['x'], output: out() },
-      { redisUrl: server.url, prefix: p },
+      { redisUrl: suite.server.url, prefix: p },
     );
     assert.match(res.runId, /^\d{8}-\d{6}-[0-9a-f]{6}$/);
     assert.equal(res.images, 1);
@@ -133,10 +119,10 @@ describe('enqueueRun', () => {
   it('filters listings by extension, include/exclude globs and max-images', async () => {
     const p = prefix();
     const src = tree(['a/1.jpg', 'a/2.png', 'a/skip/3.jpg', 'b/4.jpg', 'b/5.bmp', 'top.jpg', 'x.tif']);
-    const d = { redisUrl: server.url, prefix: p };
+    const d = { redisUrl: suite.server.url, prefix: p };
     const list = async (runId: string, o: Record<string, unknown>) => {
       await enqueueRun({ sources: [src.uri], labels: ['x'], output: out(), runId, ...o }, d);
-      const chunks = new Queue(QUEUES.chunks, { connection: redis, prefix: p });
+      const chunks = new Queue(QUEUES.chunks, { connection: suite.redis, prefix: p });
       const job = await Job.fromId(chunks, jobIds.chunk(runId, 0));
       await chunks.close();
       return ((job?.data.images ?? []) as Array<{ uri: string }>).map((i) => i.uri.slice(src.uri.length));
@@ -166,8 +152,8 @@ describe('enqueueRun', () => {
     writeFileSync(csv, `id,uri,etag\n1,${u('a.jpg')},x\n2,"${u('b.jpg')}",\n`);
     const plain = path.join(src.dir, 'list.txt');
     writeFileSync(plain, `# images\n${u('c.jpg')}\n${u('a.jpg')}\n${u('c.jpg')}\n`);
-    const d = { redisUrl: server.url, prefix: p };
-    const chunks = new Queue(QUEUES.chunks, { connection: redis, prefix: p });
+    const d = { redisUrl: suite.server.url, prefix: p };
+    const chunks = new Queue(QUEUES.chunks, { connection: suite.redis, prefix: p });
     const imagesOf = async (runId: string) => (await Job.fromId(chunks, jobIds.chunk(runId, 0)))?.data.images;
     await enqueueRun({ manifest: `file://${jsonl}`, labels: ['x'], output: out(), runId: 'm1' }, d);
     assert.deepEqual(await imagesOf('m1'), [
@@ -192,7 +178,7 @@ describe('enqueueRun', () => {
     const real = createStorage();
     let listed = 0;
     let chunksSeenMidListing = -1;
-    const probe = new Redis(server.url);
+    const probe = new Redis(suite.server.url);
     // The real file backend, observed: when half the keys have been listed, earlier chunks must already
     // be in Redis (the producer does not collect the listing first).
     const storage: Storage = {
@@ -212,16 +198,16 @@ describe('enqueueRun', () => {
     };
     const res = await enqueueRun(
       { sources: [src.uri], labels: ['x'], output: out(), chunkSize: 10, runId: 'big' },
-      { redisUrl: server.url, prefix: p, storage },
+      { redisUrl: suite.server.url, prefix: p, storage },
     );
     assert.deepEqual(res, { runId: 'big', chunks: 300, images: 3_000, created: true });
     assert.ok(chunksSeenMidListing >= 100, `chunks in Redis at half the listing: ${chunksSeenMidListing}`);
-    const chunks = new Queue(QUEUES.chunks, { connection: redis, prefix: p });
+    const chunks = new Queue(QUEUES.chunks, { connection: suite.redis, prefix: p });
     assert.equal(await chunks.count(), 300);
     const last = await Job.fromId(chunks, jobIds.chunk('big', 299));
     assert.equal(last?.data.images.at(-1).uri, `${src.uri}big/02999.jpg`);
     const parent = await Job.fromId(
-      new Queue(QUEUES.runs, { connection: redis, prefix: p }),
+      new Queue(QUEUES.runs, { connection: suite.redis, prefix: p }),
       jobIds.run('big'),
     );
     assert.equal((await parent?.getDependenciesCount())?.unprocessed, 300);
@@ -275,7 +261,7 @@ describe('enqueueRun', () => {
     ];
     for (const [name, patch, re] of cases) {
       await assert.rejects(
-        enqueueRun({ ...base, ...patch } as never, { redisUrl: server.url, prefix: p }),
+        enqueueRun({ ...base, ...patch } as never, { redisUrl: suite.server.url, prefix: p }),
         (err: Error) => {
           const storageNotFound = (err as { code?: string }).code === 'STORAGE_NOT_FOUND';
           assert.ok(err instanceof UsageError || storageNotFound, `${name}: expected UsageError, got ${err}`);
@@ -285,6 +271,6 @@ describe('enqueueRun', () => {
         name,
       );
     }
-    assert.deepEqual(await keysUnder(redis, p), [], 'nothing was written to Redis');
+    assert.deepEqual(await keysUnder(suite.redis, p), [], 'nothing was written to Redis');
   });
 });

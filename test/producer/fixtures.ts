@@ -2,10 +2,12 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { DelayedError, type Job, WaitingChildrenError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type ChunkPayload, keys, QUEUES, redisOptions } from '../../src/jobs/index.js';
+import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 import { CLI } from '../support/shared.js';
 
 /** A temp directory with files at the given relative paths (content: the path itself). */
@@ -21,6 +23,38 @@ export function makeTree(files: string[]): { dir: string; uri: string; cleanup()
     uri: `${pathToFileURL(dir).href}/`,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+export type Tree = ReturnType<typeof makeTree>;
+
+/** What redisSuite() gives a describe(): filled in by its before() hook. */
+export interface RedisSuite {
+  server: RedisServerHandle;
+  redis: Redis;
+  /** makeTree, removed again in after(). */
+  tree(files: string[]): Tree;
+}
+
+/** Registers before/after hooks: a private redis-server and a client to it; after() also removes every tree(). */
+export function redisSuite(): RedisSuite {
+  const trees: Tree[] = [];
+  const ctx = {
+    tree: (files: string[]) => {
+      const t = makeTree(files);
+      trees.push(t);
+      return t;
+    },
+  } as RedisSuite;
+  before(async () => {
+    ctx.server = await startRedisServer();
+    ctx.redis = new Redis(ctx.server.url);
+  });
+  after(async () => {
+    ctx.redis.disconnect();
+    await ctx.server.stop();
+    for (const t of trees) t.cleanup();
+  });
+  return ctx;
 }
 
 /** Every key under a prefix (to check that nothing was written). */

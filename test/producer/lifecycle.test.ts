@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Job, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { ZeroshotError } from '../../src/core/errors/index.js';
 import { jobIds, keys, QUEUES } from '../../src/jobs/index.js';
 import {
@@ -16,39 +15,19 @@ import {
 } from '../../src/producer/index.js';
 import { createStorage } from '../../src/storage/index.js';
 import type { Storage } from '../../src/storage/types.js';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { makeTree, startFakeWorker, until } from './fixtures.js';
+import { redisSuite, startFakeWorker, until } from './fixtures.js';
 
 describe('run lifecycle: status, runs, cancel, failed, retry', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-  const trees: Array<{ cleanup(): void }> = [];
+  const suite = redisSuite();
   let n = 0;
   const prefix = () => `{zl${++n}}`;
-  const images = (count: number) => {
-    const t = makeTree(Array.from({ length: count }, (_, i) => `img/${String(i).padStart(3, '0')}.jpg`));
-    trees.push(t);
-    return t.uri;
-  };
-  const out = () => {
-    const t = makeTree([]);
-    trees.push(t);
-    return t.uri;
-  };
-
-  before(async () => {
-    server = await startRedisServer();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-    for (const t of trees) t.cleanup();
-  });
+  const images = (count: number) =>
+    suite.tree(Array.from({ length: count }, (_, i) => `img/${String(i).padStart(3, '0')}.jpg`)).uri;
+  const out = () => suite.tree([]).uri;
 
   it('reports progress while a worker runs, then the completed state and summary', async () => {
     const p = prefix();
-    const d = { redisUrl: server.url, prefix: p };
+    const d = { redisUrl: suite.server.url, prefix: p };
     const res = await enqueueRun(
       { sources: [images(20)], labels: ['a', 'b'], output: out(), chunkSize: 5, runId: 'ok1' },
       d,
@@ -85,7 +64,7 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
 
   it('lists runs newest first and reports unknown ids clearly', async () => {
     const p = prefix();
-    const d = { redisUrl: server.url, prefix: p };
+    const d = { redisUrl: suite.server.url, prefix: p };
     for (const id of ['r1', 'r2', 'r3']) {
       await enqueueRun({ sources: [images(1)], labels: ['a'], output: out(), runId: id }, d);
       await new Promise((r) => setTimeout(r, 5));
@@ -102,11 +81,11 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
 
   it('cancel removes waiting chunks and the run ends as cancelled', async () => {
     const p = prefix();
-    const d = { redisUrl: server.url, prefix: p };
+    const d = { redisUrl: suite.server.url, prefix: p };
     await enqueueRun({ sources: [images(30)], labels: ['a'], output: out(), chunkSize: 3, runId: 'c1' }, d);
     const res = await cancelRun('c1', d);
     assert.deepEqual(res, { runId: 'c1', cancelled: true, state: 'cancelled', removed: 10 });
-    const chunks = new Queue(QUEUES.chunks, { connection: redis, prefix: p });
+    const chunks = new Queue(QUEUES.chunks, { connection: suite.redis, prefix: p });
     assert.equal(await chunks.count(), 0);
     await chunks.close();
     // The parent was released by the removals: a worker finalizes it as cancelled.
@@ -120,7 +99,7 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
 
   it('lists failed chunks with reasons, retries them and the run finalizes again', async () => {
     const p = prefix();
-    const d = { redisUrl: server.url, prefix: p };
+    const d = { redisUrl: suite.server.url, prefix: p };
     await enqueueRun(
       { sources: [images(12)], labels: ['a'], output: out(), chunkSize: 3, attempts: 2, runId: 'f1' },
       d,
@@ -154,16 +133,16 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
     assert.deepEqual(await listFailedChunks('f1', d), []);
     assert.deepEqual(await retryFailedChunks('f1', d), { runId: 'f1', retried: 0, refinalized: false });
     const parent = await Job.fromId(
-      new Queue(QUEUES.runs, { connection: redis, prefix: p }),
+      new Queue(QUEUES.runs, { connection: suite.redis, prefix: p }),
       jobIds.run('f1'),
     );
     assert.equal(await parent?.getState(), 'completed');
-    assert.equal(await redis.hget(keys(p).run('f1'), 'state'), 'completed');
+    assert.equal(await suite.redis.hget(keys(p).run('f1'), 'state'), 'completed');
   });
 
   it('does not finalize before sealing, even when the first chunks finish while the listing is slow', async () => {
     const p = prefix();
-    const d = { redisUrl: server.url, prefix: p };
+    const d = { redisUrl: suite.server.url, prefix: p };
     const real = createStorage();
     let release!: () => void;
     const gate = new Promise<void>((r) => {
@@ -192,10 +171,10 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
         { ...d, storage },
       );
       // Every chunk added so far completes; the parent has nothing pending but must not finalize.
-      await until(async () => (await redis.hlen(keys(p).runProgress('slow'))) >= 32, 20_000);
+      await until(async () => (await suite.redis.hlen(keys(p).runProgress('slow'))) >= 32, 20_000);
       await new Promise((r) => setTimeout(r, 500));
-      assert.equal(await redis.hget(keys(p).run('slow'), 'state'), 'running');
-      assert.equal(await redis.hget(keys(p).run('slow'), 'summary'), null);
+      assert.equal(await suite.redis.hget(keys(p).run('slow'), 'state'), 'running');
+      assert.equal(await suite.redis.hget(keys(p).run('slow'), 'summary'), null);
       release();
       assert.equal((await enqueued).chunks, 60);
       const final = await waitForRun('slow', { pollMs: 50, timeoutMs: 20_000 }, d);
@@ -232,7 +211,7 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
 
   it('a run cancelled while it is still being enqueued stops listing and ends cancelled', async () => {
     const p = prefix();
-    const d = { redisUrl: server.url, prefix: p };
+    const d = { redisUrl: suite.server.url, prefix: p };
     let release!: () => void;
     const gate = new Promise<void>((r) => {
       release = r;
@@ -242,13 +221,13 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
       { sources: [images(200)], labels: ['a'], output: out(), chunkSize: 1, runId: 'cw' },
       { ...d, storage },
     );
-    await until(async () => (await redis.hget(keys(p).run('cw'), 'chunks')) === '32');
+    await until(async () => (await suite.redis.hget(keys(p).run('cw'), 'chunks')) === '32');
     const res = await cancelRun('cw', d);
     assert.equal(res.removed, 32);
     release();
     const done = await enqueued;
     assert.ok(done.chunks < 200, `listing stopped early (${done.chunks} chunks)`);
-    assert.equal(await redis.hget(keys(p).run('cw'), 'sealed'), '1');
+    assert.equal(await suite.redis.hget(keys(p).run('cw'), 'sealed'), '1');
     const worker = startFakeWorker(d);
     try {
       const final = await waitForRun('cw', { pollMs: 50, timeoutMs: 20_000 }, d);
@@ -261,7 +240,7 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
 
   it('a listing that fails part-way cancels what was enqueued and reports the error', async () => {
     const p = prefix();
-    const d = { redisUrl: server.url, prefix: p };
+    const d = { redisUrl: suite.server.url, prefix: p };
     const storage = hooked(50, async () => {
       throw new Error('listing broke');
     });
@@ -272,11 +251,11 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
       ),
       /listing broke/,
     );
-    const run = await redis.hgetall(keys(p).run('lf'));
+    const run = await suite.redis.hgetall(keys(p).run('lf'));
     assert.equal(run.state, 'cancelled');
     assert.equal(run.sealed, '1');
     assert.match(run.error ?? '', /enqueue failed: listing broke/);
-    const chunks = new Queue(QUEUES.chunks, { connection: redis, prefix: p });
+    const chunks = new Queue(QUEUES.chunks, { connection: suite.redis, prefix: p });
     assert.equal(await chunks.count(), 0, 'the chunks already enqueued were removed');
     await chunks.close();
     const status = await getRunStatus('lf', d);
@@ -286,7 +265,7 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
 
   it('pauses listing while too many chunks wait for workers (bounded Redis), then finishes', async () => {
     const p = prefix();
-    const d = { redisUrl: server.url, prefix: p };
+    const d = { redisUrl: suite.server.url, prefix: p };
     let settled = false;
     const enqueued = enqueueRun(
       {
@@ -301,10 +280,10 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
     ).finally(() => {
       settled = true;
     });
-    await until(async () => (await redis.hget(keys(p).run('bp'), 'chunks')) === '64');
+    await until(async () => (await suite.redis.hget(keys(p).run('bp'), 'chunks')) === '64');
     await new Promise((r) => setTimeout(r, 1_500));
     assert.equal(settled, false, 'the producer waits for workers');
-    assert.equal(await redis.hget(keys(p).run('bp'), 'chunks'), '64');
+    assert.equal(await suite.redis.hget(keys(p).run('bp'), 'chunks'), '64');
     const worker = startFakeWorker(d);
     try {
       assert.equal((await enqueued).chunks, 100);

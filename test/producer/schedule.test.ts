@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Job, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { UsageError } from '../../src/core/errors/index.js';
 import { jobIds, keys, QUEUES } from '../../src/jobs/index.js';
 import {
@@ -14,28 +13,11 @@ import {
   removeSchedule,
   startScheduleWorker,
 } from '../../src/producer/index.js';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { keysUnder, makeTree, until } from './fixtures.js';
+import { keysUnder, redisSuite, until } from './fixtures.js';
 
 describe('schedules', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-  const trees: Array<{ cleanup(): void }> = [];
-  const tree = (files: string[]) => {
-    const t = makeTree(files);
-    trees.push(t);
-    return t;
-  };
-
-  before(async () => {
-    server = await startRedisServer();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-    for (const t of trees) t.cleanup();
-  });
+  const suite = redisSuite();
+  const tree = suite.tree;
 
   it('parses durations', () => {
     assert.equal(parseDuration('15m'), 900_000);
@@ -47,7 +29,7 @@ describe('schedules', () => {
 
   it('rejects bad schedules before writing anything', async () => {
     const p = '{zs-bad}';
-    const d = { redisUrl: server.url, prefix: p };
+    const d = { redisUrl: suite.server.url, prefix: p };
     const src = tree(['a.jpg']);
     const enqueue = { sources: [src.uri], labels: ['a'], output: tree([]).uri };
     await assert.rejects(addSchedule('bad name', { everyMs: 1_000, enqueue }, d), /schedule name must match/);
@@ -65,12 +47,12 @@ describe('schedules', () => {
       /--output/,
     );
     await assert.rejects(addSchedule('s', { cron: '99 * * * *', enqueue }, d), UsageError);
-    assert.deepEqual(await keysUnder(redis, p), []);
+    assert.deepEqual(await keysUnder(suite.redis, p), []);
   });
 
   it('fires every second, each firing a new run named after the schedule and firing time', async () => {
     const p = '{zs-every}';
-    const d = { redisUrl: server.url, prefix: p };
+    const d = { redisUrl: suite.server.url, prefix: p };
     const src = tree(['x/1.jpg', 'x/2.jpg']);
     const info = await addSchedule(
       'nightly',
@@ -99,7 +81,7 @@ describe('schedules', () => {
       assert.equal(r.chunks.total, 2);
     }
     assert.equal(new Set(runs.map((r) => r.runId)).size, runs.length);
-    const chunks = new Queue(QUEUES.chunks, { connection: redis, prefix: p });
+    const chunks = new Queue(QUEUES.chunks, { connection: suite.redis, prefix: p });
     assert.ok(await Job.fromId(chunks, jobIds.chunk(runs[0]?.runId as string, 1)));
     await chunks.close();
 
@@ -110,7 +92,7 @@ describe('schedules', () => {
 
   it('--incremental enqueues only images whose ETag changed since the previous firing', async () => {
     const p = '{zs-incr}';
-    const d = { redisUrl: server.url, prefix: p };
+    const d = { redisUrl: suite.server.url, prefix: p };
     const src = tree(['a.jpg', 'b.jpg', 'c.jpg']);
     await addSchedule(
       'incr',
@@ -125,9 +107,9 @@ describe('schedules', () => {
       await until(async () => (await listRuns({}, d)).length >= 1, 15_000);
       const [first] = await listRuns({}, d);
       assert.equal(first?.images.total, 3);
-      assert.equal(await redis.hlen(keys(p).scheduleEtags('incr')), 3);
+      assert.equal(await suite.redis.hlen(keys(p).scheduleEtags('incr')), 3);
       // Let at least one more firing pass with nothing changed: no new run.
-      const schedules = new Queue(QUEUES.schedules, { connection: redis, prefix: p });
+      const schedules = new Queue(QUEUES.schedules, { connection: suite.redis, prefix: p });
       await until(async () => (await schedules.getCompletedCount()) >= 2, 15_000);
       assert.equal((await listRuns({}, d)).length, 1, 'an unchanged prefix creates no run');
       // Change one object (new size → new ETag): the next run holds just that image.
@@ -135,7 +117,7 @@ describe('schedules', () => {
       await until(async () => (await listRuns({}, d)).length >= 2, 15_000);
       const [latest] = await listRuns({}, d);
       assert.equal(latest?.images.total, 1);
-      const chunks = new Queue(QUEUES.chunks, { connection: redis, prefix: p });
+      const chunks = new Queue(QUEUES.chunks, { connection: suite.redis, prefix: p });
       const job = await Job.fromId(chunks, jobIds.chunk(latest?.runId as string, 0));
       assert.deepEqual(
         job?.data.images.map((i: { uri: string }) => path.basename(i.uri)),
@@ -147,6 +129,6 @@ describe('schedules', () => {
       await worker.close();
     }
     await removeSchedule('incr', d);
-    assert.equal(await redis.exists(keys(p).scheduleEtags('incr')), 0);
+    assert.equal(await suite.redis.exists(keys(p).scheduleEtags('incr')), 0);
   });
 });
