@@ -4,15 +4,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { createRedis, keys } from '../../src/jobs/index.js';
-import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { enqueueRun } from '../../src/producer/index.js';
 import { createStorage } from '../../src/storage/index.js';
 import type { Storage } from '../../src/storage/types.js';
-import { type RunningWorker, startWorker } from '../../src/worker/index.js';
+import type { RunningWorker } from '../../src/worker/index.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
-import { countByImage, readParts, removeDir, tempDir, waitForSummary } from './helpers.js';
+import { SAMPLE_IMAGES_DIR } from '../support/shared.js';
+import { countByImage, readParts, removeDir, startTestWorker, tempDir, waitForSummary } from './helpers.js';
 
 const PREFIX = '{zreuse}';
 const FIRST_LABELS = ['a fish', 'a dog', 'a bird', 'a vehicle', 'food'];
@@ -93,21 +92,14 @@ describe('re-labeling with stored image embeddings (--store-embeddings / --reuse
     mkdirSync(photos);
     for (const f of readdirSync(SAMPLE_IMAGES_DIR))
       copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), path.join(photos, f));
-    worker = startWorker({
-      env: {},
-      model: TINY_MODEL_DIR,
-      providers: ['cpu'],
+    worker = startTestWorker({
       redisUrl: redis.url,
       queuePrefix: PREFIX,
       concurrency: 2,
       batchSize: 8,
-      metricsPort: 0,
-      scheduler: false,
-      queueExporter: false,
       finalizeRetryMs: 200,
       storage: counted.storage,
       registry,
-      logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
     });
     await worker.ready;
   });

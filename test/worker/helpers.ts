@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import os from 'node:os';
 import path from 'node:path';
 import { type ConnectionOptions, FlowProducer, Queue } from 'bullmq';
+import { Registry } from 'prom-client';
 import {
   type ChunkImage,
   createRedis,
@@ -13,7 +14,9 @@ import {
   type RunSpec,
   redisOptions,
 } from '../../src/jobs/index.js';
-import { SAMPLE_IMAGES_DIR } from '../support/shared.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { type RunningWorker, type StartWorkerOptions, startWorker } from '../../src/worker/index.js';
+import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -162,4 +165,22 @@ export function countByImage(lines: Array<{ image: string }>): Map<string, numbe
   const m = new Map<string, number>();
   for (const l of lines) m.set(l.image, (m.get(l.image) ?? 0) + 1);
   return m;
+}
+
+/**
+ * startWorker on the tiny model, CPU only, with no metrics port, scheduler or queue exporter, its own
+ * registry, and a logger that is silent unless ZEROSHOT_LOG_LEVEL says otherwise; `opts` override any of it.
+ */
+export function startTestWorker(opts: StartWorkerOptions): RunningWorker {
+  return startWorker({
+    env: {},
+    model: TINY_MODEL_DIR,
+    providers: ['cpu'],
+    metricsPort: 0,
+    scheduler: false,
+    queueExporter: false,
+    registry: new Registry(),
+    logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
+    ...opts,
+  });
 }

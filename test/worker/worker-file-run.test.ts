@@ -14,12 +14,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Registry } from 'prom-client';
 import { createRedis, jobIds, keys, PAYLOAD_VERSION, QUEUES } from '../../src/jobs/index.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { type RunningWorker, startWorker } from '../../src/worker/index.js';
+import type { RunningWorker } from '../../src/worker/index.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
+import { SAMPLE_IMAGES_DIR } from '../support/shared.js';
 import {
   countByImage,
   createRunDirect,
@@ -28,6 +26,7 @@ import {
   removeDir,
   samplePhotos,
   sleep,
+  startTestWorker,
   tempDir,
   waitForSummary,
 } from './helpers.js';
@@ -53,20 +52,12 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
       writeFileSync(path.join(badDir, 'empty.jpg'), Buffer.alloc(0));
       writeFileSync(path.join(badDir, 'text.jpg'), 'this is not a JPEG at all\n');
       copyFileSync(path.join(SAMPLE_IMAGES_DIR, 'n01440764_tench.JPEG'), path.join(badDir, 'ok.jpg'));
-      worker = startWorker({
-        env: {},
-        model: TINY_MODEL_DIR,
-        providers: ['cpu'],
+      worker = startTestWorker({
         redisUrl: redis.url,
         queuePrefix: PREFIX,
         concurrency: 3,
         batchSize: 8,
-        metricsPort: 0,
-        scheduler: false,
-        queueExporter: false,
         finalizeRetryMs: 200,
-        registry: new Registry(),
-        logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
       });
       await worker.ready;
     },

@@ -2,17 +2,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Registry } from 'prom-client';
-import { createLogger } from '../../src/observability/logger.js';
 import { enqueueRun } from '../../src/producer/index.js';
 import { createStorage } from '../../src/storage/index.js';
 import type { Storage } from '../../src/storage/types.js';
-import { type RunningWorker, startWorker } from '../../src/worker/index.js';
+import type { RunningWorker } from '../../src/worker/index.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 import { type S3FaultProxy, startS3FaultProxy } from '../support/s3-fault-proxy.js';
 import { type S3ServerHandle, startS3Server } from '../support/s3-server.js';
-import { TINY_MODEL_DIR } from '../support/shared.js';
-import { countByImage, samplePhotos, sleep } from './helpers.js';
+import { countByImage, samplePhotos, sleep, startTestWorker } from './helpers.js';
 
 const PREFIX = '{zsfault}';
 const BUCKET = 'zeroshot-faults';
@@ -38,18 +35,10 @@ describe('worker: S3 failing 20 % of requests (5xx, connection resets)', { timeo
       proxy = await startS3FaultProxy({ target: s3.endpoint, rate: 0, faults: ['5xx', 'reset'], seed: 7 });
       // Two attempts per request: some faults outlast the storage retries and fail the job, which BullMQ retries.
       flaky = createStorage({ ...base, endpoint: proxy.endpoint, maxAttempts: 2, requestTimeoutMs: 5_000 });
-      worker = startWorker({
-        env: {},
-        model: TINY_MODEL_DIR,
-        providers: ['cpu'],
+      worker = startTestWorker({
         redisUrl: redis.url,
         queuePrefix: PREFIX,
-        metricsPort: 0,
-        scheduler: false,
-        queueExporter: false,
         storage: flaky,
-        registry: new Registry(),
-        logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
       });
       await worker.ready;
     },

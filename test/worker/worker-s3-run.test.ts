@@ -3,16 +3,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
-import { createLogger } from '../../src/observability/logger.js';
 import { enqueueRun } from '../../src/producer/index.js';
 import { createStorage } from '../../src/storage/index.js';
 import type { Storage } from '../../src/storage/types.js';
-import { type RunningWorker, startWorker } from '../../src/worker/index.js';
+import type { RunningWorker } from '../../src/worker/index.js';
 import { freePort } from '../support/ports.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 import { type S3ServerHandle, startS3Server } from '../support/s3-server.js';
-import { TINY_MODEL_DIR } from '../support/shared.js';
-import { countByImage, samplePhotos, sleep } from './helpers.js';
+import { countByImage, samplePhotos, sleep, startTestWorker } from './helpers.js';
 
 const PREFIX = '{zss3}';
 const BUCKET = 'zeroshot-test';
@@ -41,19 +39,13 @@ describe('worker: producer → Redis → worker → results in S3 (s3rver)', { t
       );
       await storage.put(`s3://${BUCKET}/photos/bad/empty.jpg`, Buffer.alloc(0));
       await storage.put(`s3://${BUCKET}/photos/bad/text.jpg`, 'not an image');
-      worker = startWorker({
-        env: {},
-        model: TINY_MODEL_DIR,
-        providers: ['cpu'],
+      worker = startTestWorker({
         redisUrl: redis.url,
         queuePrefix: PREFIX,
         concurrency: 4,
         metricsPort: await freePort(),
-        scheduler: false,
-        queueExporter: false,
         storage,
         registry,
-        logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
       });
       await worker.ready;
     },

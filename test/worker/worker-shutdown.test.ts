@@ -2,12 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Registry } from 'prom-client';
 import { jobIds } from '../../src/jobs/index.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { startWorker } from '../../src/worker/index.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { TINY_MODEL_DIR } from '../support/shared.js';
 import { quietWorkerArgs, spawnCli } from '../support/worker-process.js';
 import {
   copySampleImages,
@@ -17,6 +13,7 @@ import {
   readParts,
   removeDir,
   sleep,
+  startTestWorker,
   tempDir,
   waitForSummary,
 } from './helpers.js';
@@ -98,18 +95,10 @@ describe('worker shutdown timeout', { timeout: 150_000 }, () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
 
-    const b = startWorker({
-      env: {},
-      model: TINY_MODEL_DIR,
-      providers: ['cpu'],
+    const b = startTestWorker({
       redisUrl: redis.url,
       queuePrefix: PREFIX,
-      metricsPort: 0,
-      scheduler: false,
-      queueExporter: false,
       stalledIntervalMs: 300,
-      registry: new Registry(),
-      logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
     });
     try {
       await b.ready;
@@ -146,17 +135,9 @@ describe('worker shutdown timeout', { timeout: 150_000 }, () => {
   });
 
   it('closes within moments right after a Redis restart (no endless graceful close)', async () => {
-    const w = startWorker({
-      env: {},
-      model: TINY_MODEL_DIR,
-      providers: ['cpu'],
+    const w = startTestWorker({
       redisUrl: redis.url,
       queuePrefix: '{zsrestart}',
-      metricsPort: 0,
-      scheduler: false,
-      queueExporter: false,
-      registry: new Registry(),
-      logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
     });
     await w.ready;
     await sleep(200);
