@@ -1,19 +1,16 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { ErrorCode } from '../../src/core/errors/index.js';
 import { buildHostileCorpus, EQUIVALENT_CODES, type HostileFile } from '../support/hostile-corpus.js';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { killAll, rssBytes, spawnWorker, stopWorker, type WorkerProc } from '../support/worker-process.js';
+import { rssBytes, spawnWorker, stopWorker, workerProcessSuite } from '../support/worker-process.js';
 import {
   countByImage,
   createRunDirect,
   readParts,
-  removeDir,
   samplePhotos,
   sleep,
-  tempDir,
   waitForSummary,
 } from '../worker/helpers.js';
 
@@ -21,20 +18,16 @@ const PREFIX = '{zshostile}';
 const RSS_LIMIT = 1.5 * 1024 ** 3;
 
 describe('fault: a corpus of hostile image files', { timeout: 180_000 }, () => {
-  let redis: RedisServerHandle;
-  let dir: string;
+  const suite = workerProcessSuite('fault-hostile');
   let corpus: HostileFile[];
   const uriOf = new Map<string, HostileFile>();
-  const procs: WorkerProc[] = [];
 
   before(
     async () => {
-      redis = await startRedisServer();
-      dir = tempDir('fault-hostile');
       corpus = await buildHostileCorpus();
-      mkdirSync(path.join(dir, 'corpus'));
+      mkdirSync(path.join(suite.dir, 'corpus'));
       for (const f of corpus) {
-        const file = path.join(dir, 'corpus', f.name);
+        const file = path.join(suite.dir, 'corpus', f.name);
         writeFileSync(file, f.data);
         uriOf.set(`file://${file}`, f);
       }
@@ -42,19 +35,10 @@ describe('fault: a corpus of hostile image files', { timeout: 180_000 }, () => {
     { timeout: 60_000 },
   );
 
-  after(
-    async () => {
-      await killAll(procs);
-      await redis?.stop();
-      removeDir(dir);
-    },
-    { timeout: 60_000 },
-  );
-
   it('each file gets its expected outcome; the worker stays up with bounded RSS', async (t) => {
     assert.ok(corpus.length >= 30, `at least 30 files (${corpus.length})`);
-    const worker = spawnWorker(redis.url, PREFIX);
-    procs.push(worker);
+    const worker = spawnWorker(suite.redis.url, PREFIX);
+    suite.procs.push(worker);
     const pid = worker.child.pid as number;
     let peak = 0;
     let sampling = true;
@@ -66,10 +50,10 @@ describe('fault: a corpus of hostile image files', { timeout: 180_000 }, () => {
     })();
 
     try {
-      const out = path.join(dir, 'out');
+      const out = path.join(suite.dir, 'out');
       await createRunDirect({
         runId: 'hostile',
-        redisUrl: redis.url,
+        redisUrl: suite.redis.url,
         prefix: PREFIX,
         output: `file://${out}/`,
         images: [...uriOf.keys()],
@@ -106,7 +90,7 @@ describe('fault: a corpus of hostile image files', { timeout: 180_000 }, () => {
       const images = samplePhotos().slice(0, 12);
       await createRunDirect({
         runId: 'after-hostile',
-        redisUrl: redis.url,
+        redisUrl: suite.redis.url,
         prefix: PREFIX,
         output: `file://${out}/`,
         images,

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { killAll, spawnWorker, stopWorker, type WorkerProc, waitFor } from '../support/worker-process.js';
+import { before, describe, it } from 'node:test';
+import { spawnWorker, stopWorker, waitFor, workerProcessSuite } from '../support/worker-process.js';
 import {
   copySampleImages,
   countByImage,
   createRunDirect,
   readParts,
-  removeDir,
   sleep,
-  tempDir,
   waitForSummary,
 } from '../worker/helpers.js';
 
@@ -31,34 +28,21 @@ function jitter(seed: number): () => number {
 }
 
 describe('fault: kill -9 a worker repeatedly while another keeps going', { timeout: 180_000 }, () => {
-  let redis: RedisServerHandle;
-  let dir: string;
+  const suite = workerProcessSuite('fault-kill');
   const images: string[] = [];
-  const procs: WorkerProc[] = [];
 
   before(
     async () => {
-      redis = await startRedisServer();
-      dir = tempDir('fault-kill');
-      images.push(...copySampleImages(dir, COPIES));
-    },
-    { timeout: 60_000 },
-  );
-
-  after(
-    async () => {
-      await killAll(procs);
-      await redis?.stop();
-      removeDir(dir);
+      images.push(...copySampleImages(suite.dir, COPIES));
     },
     { timeout: 60_000 },
   );
 
   it(`${KILLS}+ SIGKILLs at random moments: the run completes with every image exactly once`, async (t) => {
-    const out = path.join(dir, 'out');
+    const out = path.join(suite.dir, 'out');
     await createRunDirect({
       runId: 'killed',
-      redisUrl: redis.url,
+      redisUrl: suite.redis.url,
       prefix: PREFIX,
       output: `file://${out}/`,
       images,
@@ -67,10 +51,10 @@ describe('fault: kill -9 a worker repeatedly while another keeps going', { timeo
       backoffMs: 100,
     });
     // One job at a time on the steady worker keeps the run long enough for the kills.
-    const steady = spawnWorker(redis.url, PREFIX, [...FAST, '--concurrency', '1', '--batch-size', '2']);
-    procs.push(steady);
-    let victim = spawnWorker(redis.url, PREFIX, FAST);
-    procs.push(victim);
+    const steady = spawnWorker(suite.redis.url, PREFIX, [...FAST, '--concurrency', '1', '--batch-size', '2']);
+    suite.procs.push(steady);
+    let victim = spawnWorker(suite.redis.url, PREFIX, FAST);
+    suite.procs.push(victim);
     const done = () => existsSync(path.join(out, 'killed', '_SUMMARY.json'));
     const rand = jitter(20261128);
     let kills = 0;
@@ -82,13 +66,16 @@ describe('fault: kill -9 a worker repeatedly while another keeps going', { timeo
       victim.child.kill('SIGKILL');
       await victim.exited;
       kills++;
-      victim = spawnWorker(redis.url, PREFIX, FAST);
-      procs.push(victim);
+      victim = spawnWorker(suite.redis.url, PREFIX, FAST);
+      suite.procs.push(victim);
     }
     const summary = await waitForSummary(out, 'killed', 120_000);
     await Promise.all([stopWorker(steady), stopWorker(victim)]);
 
-    const stalls = procs.reduce((n, p) => n + (p.output().match(/stalled job handed back/g)?.length ?? 0), 0);
+    const stalls = suite.procs.reduce(
+      (n, p) => n + (p.output().match(/stalled job handed back/g)?.length ?? 0),
+      0,
+    );
     t.diagnostic(`${kills} kills, ${stalls} stalled jobs recovered`);
     assert.ok(stalls >= 1, 'some kills caught the victim holding jobs, recovered through stall detection');
     assert.ok(kills >= KILLS, `only ${kills} kills happened before the run completed`);

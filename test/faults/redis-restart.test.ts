@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { killAll, spawnWorker, stopWorker, type WorkerProc, waitFor } from '../support/worker-process.js';
+import { before, describe, it } from 'node:test';
+import { spawnWorker, stopWorker, waitFor, workerProcessSuite } from '../support/worker-process.js';
 import {
   copySampleImages,
   countByImage,
   createRunDirect,
   readParts,
-  removeDir,
   sleep,
-  tempDir,
   waitForSummary,
 } from '../worker/helpers.js';
 
@@ -27,34 +24,21 @@ const partCount = (dir: string) => {
 };
 
 describe('fault: redis-server (AOF) restarted in the middle of a run', { timeout: 180_000 }, () => {
-  let redis: RedisServerHandle;
-  let dir: string;
+  const suite = workerProcessSuite('fault-redis', { appendonly: true });
   const images: string[] = [];
-  const procs: WorkerProc[] = [];
 
   before(
     async () => {
-      redis = await startRedisServer({ appendonly: true });
-      dir = tempDir('fault-redis');
-      images.push(...copySampleImages(dir, COPIES));
-    },
-    { timeout: 60_000 },
-  );
-
-  after(
-    async () => {
-      await killAll(procs);
-      await redis?.stop();
-      removeDir(dir);
+      images.push(...copySampleImages(suite.dir, COPIES));
     },
     { timeout: 60_000 },
   );
 
   it('the workers reconnect and the run completes with every image exactly once', async (t) => {
-    const out = path.join(dir, 'out');
+    const out = path.join(suite.dir, 'out');
     await createRunDirect({
       runId: 'restarted',
-      redisUrl: redis.url,
+      redisUrl: suite.redis.url,
       prefix: PREFIX,
       output: `file://${out}/`,
       images,
@@ -64,17 +48,17 @@ describe('fault: redis-server (AOF) restarted in the middle of a run', { timeout
     });
     const fast = ['--lock-duration-ms', '3000', '--stalled-interval-ms', '1000', '--max-stalled-count', '20'];
     const workers = [
-      spawnWorker(redis.url, PREFIX, [...fast, '--concurrency', '1', '--batch-size', '2']),
-      spawnWorker(redis.url, PREFIX, [...fast, '--concurrency', '1', '--batch-size', '2']),
+      spawnWorker(suite.redis.url, PREFIX, [...fast, '--concurrency', '1', '--batch-size', '2']),
+      spawnWorker(suite.redis.url, PREFIX, [...fast, '--concurrency', '1', '--batch-size', '2']),
     ];
-    procs.push(...workers);
+    suite.procs.push(...workers);
     const runDir = path.join(out, 'restarted');
     await waitFor('a few parts before the restart', () => partCount(runDir) >= 3, 60_000);
     const before = partCount(runDir);
     // Down for two seconds (data kept), then back on the same port: the AOF replays the queue.
-    await redis.stop({ removeData: false });
+    await suite.redis.stop({ removeData: false });
     await sleep(2_000);
-    await redis.restart();
+    await suite.redis.restart();
     t.diagnostic(`redis restarted after ${before} of ${Math.ceil(images.length / 7)} parts`);
     assert.ok(before < Math.ceil(images.length / 7), 'the restart happened mid-run');
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { sleep } from '../worker/helpers.js';
+import { after, before } from 'node:test';
+import { removeDir, sleep, tempDir } from '../worker/helpers.js';
+import { type RedisServerHandle, type RedisServerOptions, startRedisServer } from './redis-server.js';
 import { CLI, TINY_MODEL_DIR } from './shared.js';
 
 /** A `zeroshot <command>` child process with its combined stdout and stderr. */
@@ -100,4 +102,34 @@ export function rssBytes(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What workerProcessSuite() gives a describe(): filled in by its before() hook. */
+export interface WorkerProcessSuite {
+  redis: RedisServerHandle;
+  /** A temp directory, removed in after(). */
+  dir: string;
+  /** Push every spawned worker here: after() SIGKILLs those still running. */
+  procs: WorkerProc[];
+}
+
+/** Registers before/after hooks (60 s each): a private redis-server and a temp dir; after() also kills `procs`. */
+export function workerProcessSuite(name: string, redisOpts: RedisServerOptions = {}): WorkerProcessSuite {
+  const ctx = { procs: [] as WorkerProc[] } as WorkerProcessSuite;
+  before(
+    async () => {
+      ctx.redis = await startRedisServer(redisOpts);
+      ctx.dir = tempDir(name);
+    },
+    { timeout: 60_000 },
+  );
+  after(
+    async () => {
+      await killAll(ctx.procs);
+      await ctx.redis?.stop();
+      removeDir(ctx.dir);
+    },
+    { timeout: 60_000 },
+  );
+  return ctx;
 }
