@@ -22,6 +22,17 @@ export interface RunRecord {
   summary?: string;
 }
 
+/** Run hash fields copied as-is into a record when present. */
+const OPTIONAL_TEXT_FIELDS = [
+  'createdAt',
+  'startedAt',
+  'finishedAt',
+  'schedule',
+  'error',
+  'summary',
+  'output',
+] as const;
+
 export function toRunRecord(runId: string, h: Record<string, string>): RunRecord | undefined {
   if (!h.spec && !h.createdAt) return undefined;
   const rec: RunRecord = {
@@ -32,15 +43,7 @@ export function toRunRecord(runId: string, h: Record<string, string>): RunRecord
     chunks: Number(h.chunks ?? 0),
     images: Number(h.images ?? 0),
   };
-  for (const f of [
-    'createdAt',
-    'startedAt',
-    'finishedAt',
-    'schedule',
-    'error',
-    'summary',
-    'output',
-  ] as const) {
+  for (const f of OPTIONAL_TEXT_FIELDS) {
     if (h[f]) rec[f] = h[f];
   }
   if (h.labelCount) rec.labelCount = Number(h.labelCount);
@@ -53,13 +56,7 @@ export const LIST_FIELDS = [
   'sealed',
   'chunks',
   'images',
-  'createdAt',
-  'startedAt',
-  'finishedAt',
-  'schedule',
-  'error',
-  'summary',
-  'output',
+  ...OPTIONAL_TEXT_FIELDS,
   'labelCount',
 ] as const;
 
