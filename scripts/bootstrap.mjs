@@ -75,9 +75,34 @@ export function ensureRedisServer() {
   );
 }
 
+/**
+ * The read-only shared files (models, sample photos, golden tensors): `ZEROSHOT_SHARED_DIR`, else
+ * `../shared` next to the checkout, else `shared/` next to the repository this one was cloned from (a CI
+ * clone in a temp directory). Exported to the environment as an absolute path so every child agrees.
+ */
+export function sharedDir() {
+  if (process.env.ZEROSHOT_SHARED_DIR) {
+    return (process.env.ZEROSHOT_SHARED_DIR = path.resolve(ROOT, process.env.ZEROSHOT_SHARED_DIR));
+  }
+  const candidates = [path.resolve(ROOT, '../shared')];
+  const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], { cwd: ROOT, encoding: 'utf8' });
+  const url = origin.status === 0 ? origin.stdout.trim().replace(/^file:\/\//, '') : '';
+  if (url && path.isAbsolute(url)) candidates.push(path.resolve(url, '../shared'));
+  const found = candidates.find((dir) => existsSync(dir));
+  if (!found) {
+    fail(
+      `the shared files are missing (looked in ${candidates.join(', ')})`,
+      'set ZEROSHOT_SHARED_DIR to the shared/ folder (models/, images/, golden/)',
+    );
+  }
+  process.env.ZEROSHOT_SHARED_DIR = found;
+  return found;
+}
+
 export function bootstrap({ redis = false } = {}) {
   const [major] = process.versions.node.split('.').map(Number);
   if (major < 20) fail(`Node ${process.versions.node} is too old`, 'install Node.js 20 or newer');
+  sharedDir();
   ensureDependencies();
   ensureBuild();
   if (redis) ensureRedisServer();

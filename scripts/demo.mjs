@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { bootstrap, fail, ROOT } from './bootstrap.mjs';
+import { bootstrap, fail, ROOT, sharedDir } from './bootstrap.mjs';
 
 const say = (msg) => process.stderr.write(`[zeroshot] ${msg}\n`);
 const PREFIX = '{zeroshot-demo}'; // never touches the queues of a real deployment sharing REDIS_URL
@@ -17,7 +17,7 @@ const DISTRACTORS = ['a cat', 'a person', 'a car', 'a pizza', 'a mountain'];
 process.env.ZEROSHOT_LOG_LEVEL ??= 'warn';
 bootstrap({ redis: !process.env.REDIS_URL });
 
-const SHARED = path.resolve(ROOT, process.env.ZEROSHOT_SHARED_DIR ?? '../shared');
+const SHARED = sharedDir();
 const IMAGES = path.join(SHARED, 'images', 'imagenet-dev');
 
 /** A real model: ZEROSHOT_MODEL, else the first model directory in shared/models that is not a stand-in. */

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { fail, ROOT } from './bootstrap.mjs';
+import { fail, ROOT, sharedDir } from './bootstrap.mjs';
 
 export const BENCH_MODEL_DIR = path.join(ROOT, '.cache', 'models', 'clip-b32-stand-in');
 
@@ -39,8 +39,7 @@ function findPython() {
 
 export function ensureBenchModel({ force = false } = {}) {
   if (!force && isComplete(BENCH_MODEL_DIR)) return BENCH_MODEL_DIR;
-  const sharedDir = path.resolve(ROOT, process.env.ZEROSHOT_SHARED_DIR ?? '../shared');
-  const script = path.join(sharedDir, 'tools', 'make-stand-in-clip.py');
+  const script = path.join(sharedDir(), 'tools', 'make-stand-in-clip.py');
   if (!existsSync(script)) {
     fail(
       `${script} not found`,

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ensureDependencies, ensureRedisServer, fail, ROOT } from './bootstrap.mjs';
+import { ensureDependencies, ensureRedisServer, fail, ROOT, sharedDir } from './bootstrap.mjs';
 import { ensureBenchModel } from './make-bench-model.mjs';
 
 const BENCHES = { engine: 'engine.js', e2e: 'e2e.js' };
@@ -26,6 +26,7 @@ if (major < 20) fail(`Node ${process.versions.node} is too old`, 'install Node.j
 const noBuild = rest.includes('--no-build');
 const args = rest.filter((a) => a !== '--no-build');
 
+sharedDir(); // exported to the bench processes (photos, the stand-in tool)
 ensureDependencies();
 if (!noBuild) {
   say('building (tsc) ...');
