@@ -1,7 +1,8 @@
 import { ZeroshotError } from '../core/errors/index.js';
+import { parseRunHash, type RunState } from '../jobs/index.js';
 import type { ProducerContext } from './deps.js';
 
-export type RunState = 'running' | 'cancelled' | 'completed';
+export type { RunState };
 
 /** The run hash as stored, with numbers parsed. The spec stays a string until someone needs it. */
 export interface RunRecord {
@@ -35,13 +36,14 @@ const OPTIONAL_TEXT_FIELDS = [
 
 export function toRunRecord(runId: string, h: Record<string, string>): RunRecord | undefined {
   if (!h.spec && !h.createdAt) return undefined;
+  const { state, sealed, chunks, images } = parseRunHash(h);
   const rec: RunRecord = {
     runId,
     spec: h.spec ?? '',
-    state: (h.state as RunState | undefined) ?? 'running',
-    sealed: h.sealed === '1',
-    chunks: Number(h.chunks ?? 0),
-    images: Number(h.images ?? 0),
+    state,
+    sealed,
+    chunks: chunks ?? 0,
+    images: images ?? 0,
   };
   for (const f of OPTIONAL_TEXT_FIELDS) {
     if (h[f]) rec[f] = h[f];

@@ -1,5 +1,5 @@
 import { Job } from 'bullmq';
-import { jobIds } from '../jobs/index.js';
+import { chunkProgress, jobIds } from '../jobs/index.js';
 import { type ProducerContext, type ProducerDeps, withContext } from './deps.js';
 import { closeAll, runQueue } from './queues.js';
 import { loadRun, loadRunLite, type RunRecord, type RunState } from './run-record.js';
@@ -44,9 +44,9 @@ async function imageCounts(
   let done = 0;
   let failed = 0;
   for (const v of values) {
-    const [d, f] = v.split(',').map(Number);
-    done += Number.isFinite(d) ? (d as number) : 0;
-    failed += Number.isFinite(f) ? (f as number) : 0;
+    const p = chunkProgress.parse(v);
+    done += p.done;
+    failed += p.failed;
   }
   return { done, failed, parts: values.length };
 }

@@ -1,7 +1,14 @@
 import type { Redis } from 'ioredis';
-import { keys, type RunSpec, runSpecSchema } from '../jobs/index.js';
+import {
+  chunkProgress,
+  keys,
+  parseRunHash,
+  type RunSpec,
+  type RunState,
+  runSpecSchema,
+} from '../jobs/index.js';
 
-export type RunState = 'running' | 'cancelled' | 'completed';
+export type { RunState };
 
 export interface RunRecord {
   spec: RunSpec;
@@ -32,13 +39,9 @@ export class RunStore {
     const h = await this.redis.hgetall(this.k.run(runId));
     if (!h.spec) return undefined;
     const spec = runSpecSchema.parse(JSON.parse(h.spec));
-    const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
     return {
       spec,
-      state: (h.state as RunState | undefined) ?? 'running',
-      sealed: h.sealed === '1' || h.sealed === 'true',
-      chunks: num(h.chunks),
-      images: num(h.images),
+      ...parseRunHash(h),
       createdAt: h.createdAt,
       startedAt: h.startedAt,
     };
@@ -54,15 +57,14 @@ export class RunStore {
   }
 
   async setChunkProgress(runId: string, index: number, done: number, failed: number): Promise<void> {
-    await this.redis.hset(this.k.runProgress(runId), String(index), `${done},${failed}`);
+    await this.redis.hset(this.k.runProgress(runId), String(index), chunkProgress.format(done, failed));
   }
 
   async progress(runId: string): Promise<RunProgress> {
     const h = await this.redis.hgetall(this.k.runProgress(runId));
     const out: RunProgress = new Map();
     for (const [field, value] of Object.entries(h)) {
-      const [done, failed] = value.split(',').map(Number);
-      out.set(Number(field), { done: done ?? 0, failed: failed ?? 0 });
+      out.set(Number(field), chunkProgress.parse(value));
     }
     return out;
   }

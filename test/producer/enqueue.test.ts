@@ -7,9 +7,7 @@ import { Redis } from 'ioredis';
 import { UsageError } from '../../src/core/errors/index.js';
 import { jobIds, keys, QUEUES } from '../../src/jobs/index.js';
 import { enqueueRun } from '../../src/producer/index.js';
-import { createStorage } from '../../src/storage/index.js';
-import type { Storage } from '../../src/storage/types.js';
-import { keysUnder, redisSuite } from './fixtures.js';
+import { hookedListing, keysUnder, redisSuite } from './fixtures.js';
 
 describe('enqueueRun', () => {
   const suite = redisSuite();
@@ -175,27 +173,13 @@ describe('enqueueRun', () => {
     const p = prefix();
     const files = Array.from({ length: 3_000 }, (_, i) => `big/${String(i).padStart(5, '0')}.jpg`);
     const src = tree(files);
-    const real = createStorage();
-    let listed = 0;
     let chunksSeenMidListing = -1;
     const probe = new Redis(suite.server.url);
     // The real file backend, observed: when half the keys have been listed, earlier chunks must already
     // be in Redis (the producer does not collect the listing first).
-    const storage: Storage = {
-      ...real,
-      list: async function* (prefixUri, o) {
-        for await (const obj of real.list(prefixUri, o)) {
-          if (++listed === 1_500)
-            chunksSeenMidListing = (await probe.keys(`${p}:chunks:run-big-chunk-*`)).length;
-          yield obj;
-        }
-      },
-      get: real.get.bind(real),
-      head: real.head.bind(real),
-      put: real.put.bind(real),
-      delete: real.delete.bind(real),
-      close: real.close.bind(real),
-    };
+    const storage = hookedListing(1_500, async () => {
+      chunksSeenMidListing = (await probe.keys(`${p}:chunks:run-big-chunk-*`)).length;
+    });
     const res = await enqueueRun(
       { sources: [src.uri], labels: ['x'], output: out(), chunkSize: 10, runId: 'big' },
       { redisUrl: suite.server.url, prefix: p, storage },
@@ -213,7 +197,7 @@ describe('enqueueRun', () => {
     assert.equal((await parent?.getDependenciesCount())?.unprocessed, 300);
     await chunks.close();
     probe.disconnect();
-    real.close();
+    storage.close();
   });
 
   it('rejects bad options, labels, URIs and manifests with clear messages and writes nothing', async () => {

@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { DelayedError, type Job, WaitingChildrenError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type ChunkPayload, keys, QUEUES, redisOptions } from '../../src/jobs/index.js';
+import { createStorage } from '../../src/storage/index.js';
+import type { Storage } from '../../src/storage/types.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 import { CLI } from '../support/shared.js';
 
@@ -183,4 +185,24 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Pro
     }),
   );
   return out;
+}
+
+/** The real storage backends whose listing awaits `hook` before yielding key number `at` (1-based). */
+export function hookedListing(at: number, hook: () => Promise<void>): Storage {
+  const real = createStorage();
+  return {
+    ...real,
+    list: async function* (uri, o) {
+      let i = 0;
+      for await (const obj of real.list(uri, o)) {
+        if (++i === at) await hook();
+        yield obj;
+      }
+    },
+    get: real.get.bind(real),
+    head: real.head.bind(real),
+    put: real.put.bind(real),
+    delete: real.delete.bind(real),
+    close: real.close.bind(real),
+  };
 }

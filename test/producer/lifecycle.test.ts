@@ -13,9 +13,7 @@ import {
   retryFailedChunks,
   waitForRun,
 } from '../../src/producer/index.js';
-import { createStorage } from '../../src/storage/index.js';
-import type { Storage } from '../../src/storage/types.js';
-import { redisSuite, startFakeWorker, until } from './fixtures.js';
+import { hookedListing, redisSuite, startFakeWorker, until } from './fixtures.js';
 
 describe('run lifecycle: status, runs, cancel, failed, retry', () => {
   const suite = redisSuite();
@@ -143,27 +141,12 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
   it('does not finalize before sealing, even when the first chunks finish while the listing is slow', async () => {
     const p = prefix();
     const d = { redisUrl: suite.server.url, prefix: p };
-    const real = createStorage();
     let release!: () => void;
     const gate = new Promise<void>((r) => {
       release = r;
     });
     // The real file backend, but the listing stalls after 40 keys (the first flow batch is 32 chunks of 1).
-    const storage: Storage = {
-      ...real,
-      list: async function* (uri, o) {
-        let i = 0;
-        for await (const obj of real.list(uri, o)) {
-          if (++i === 40) await gate;
-          yield obj;
-        }
-      },
-      get: real.get.bind(real),
-      head: real.head.bind(real),
-      put: real.put.bind(real),
-      delete: real.delete.bind(real),
-      close: real.close.bind(real),
-    };
+    const storage = hookedListing(40, () => gate);
     const worker = startFakeWorker(d);
     try {
       const enqueued = enqueueRun(
@@ -184,30 +167,9 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
     } finally {
       release();
       await worker.close();
-      real.close();
+      storage.close();
     }
   });
-
-  /** The real file backend whose listing calls `hook` before yielding key number `at`. */
-  const hooked = (at: number, hook: () => Promise<void>) => {
-    const real = createStorage();
-    const storage: Storage = {
-      ...real,
-      list: async function* (uri, o) {
-        let i = 0;
-        for await (const obj of real.list(uri, o)) {
-          if (++i === at) await hook();
-          yield obj;
-        }
-      },
-      get: real.get.bind(real),
-      head: real.head.bind(real),
-      put: real.put.bind(real),
-      delete: real.delete.bind(real),
-      close: real.close.bind(real),
-    };
-    return storage;
-  };
 
   it('a run cancelled while it is still being enqueued stops listing and ends cancelled', async () => {
     const p = prefix();
@@ -216,7 +178,7 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    const storage = hooked(40, () => gate);
+    const storage = hookedListing(40, () => gate);
     const enqueued = enqueueRun(
       { sources: [images(200)], labels: ['a'], output: out(), chunkSize: 1, runId: 'cw' },
       { ...d, storage },
@@ -241,7 +203,7 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
   it('a listing that fails part-way cancels what was enqueued and reports the error', async () => {
     const p = prefix();
     const d = { redisUrl: suite.server.url, prefix: p };
-    const storage = hooked(50, async () => {
+    const storage = hookedListing(50, async () => {
       throw new Error('listing broke');
     });
     await assert.rejects(

@@ -63,16 +63,18 @@ describe('worker: producer → Redis → worker → results in S3 (s3rver)', { t
 
   it('labels the 49 photos (and 2 bad files) once each, writes parts and _SUMMARY.json to S3', async () => {
     const labels = ['a fish', 'a dog', 'a bird', 'a vehicle', 'food', 'a building'];
-    const res = await enqueueRun(
-      {
-        sources: [`s3://${BUCKET}/photos/`],
-        labels,
-        output: `s3://${BUCKET}/results/`,
-        chunkSize: 10,
-        runId: 's3run',
-      },
-      { redisUrl: redis.url, prefix: PREFIX, storage },
-    );
+    const enqueue = () =>
+      enqueueRun(
+        {
+          sources: [`s3://${BUCKET}/photos/`],
+          labels,
+          output: `s3://${BUCKET}/results/`,
+          chunkSize: 10,
+          runId: 's3run',
+        },
+        { redisUrl: redis.url, prefix: PREFIX, storage },
+      );
+    const res = await enqueue();
     assert.deepEqual(
       { chunks: res.chunks, images: res.images, created: res.created },
       { chunks: 6, images: 51, created: true },
@@ -115,16 +117,7 @@ describe('worker: producer → Redis → worker → results in S3 (s3rver)', { t
     assert.deepEqual(summary.templates, ['This is a photo of {}.']);
 
     // Re-enqueueing the same run id creates nothing.
-    const again = await enqueueRun(
-      {
-        sources: [`s3://${BUCKET}/photos/`],
-        labels,
-        output: `s3://${BUCKET}/results/`,
-        chunkSize: 10,
-        runId: 's3run',
-      },
-      { redisUrl: redis.url, prefix: PREFIX, storage },
-    );
+    const again = await enqueue();
     assert.equal(again.created, false);
 
     // The worker's metrics agree with the result files; /readyz is green.
