@@ -6,8 +6,8 @@
 // bench/results/<date>.json and <date>.svg.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { ImagePreprocessor, loadModelSpec, VisionEncoder } from '../src/core/index.js';
 import { cpuBound, measureDecode, measureVision, preparedBatch } from './support/bounds.js';
-import { loadEngine } from './support/engine-api.js';
 import { type RunMeasure, runEnqueue, type Via } from './support/enqueue-run.js';
 import { machineInfo } from './support/machine.js';
 import { DEFAULT_BENCH_MODEL, intListOption, intOption } from './support/options.js';
@@ -107,15 +107,14 @@ const photos = loadPhotos();
 // ---------------------------------------------------------------------------------------------------------
 // 1. Bounds, in this process, before any worker starts (the parts alone on the whole machine)
 log(`bounds: decode and vision alone (${modelDir})`);
-const engine = await loadEngine(['loadModelSpec', 'VisionEncoder', 'ImagePreprocessor']);
-const spec = await engine.loadModelSpec(modelDir);
+const spec = await loadModelSpec(modelDir);
 const imageSize = spec.preprocess.imageSize;
-const pre = new engine.ImagePreprocessor(spec.preprocess, { resize: 'exact' });
+const pre = new ImagePreprocessor(spec.preprocess, { resize: 'exact' });
 const decode = [];
 for (const concurrency of [...new Set([1, cores, cores * 2])]) {
   decode.push(await measureDecode(pre, photos, { concurrency, passes: quick ? 1 : 3, imageSize }));
 }
-const vision = await engine.VisionEncoder.create(spec);
+const vision = await VisionEncoder.create(spec);
 const visionResults = [];
 for (const b of quick ? [8] : [1, 8, 32]) {
   const pixels = await preparedBatch(pre, photos, b, imageSize);

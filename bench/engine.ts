@@ -9,8 +9,14 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import {
+  createClassifier,
+  ImagePreprocessor,
+  loadModelSpec,
+  TextEncoder,
+  VisionEncoder,
+} from '../src/core/index.js';
 import { cpuBound, measureDecode, measureText, measureVision, preparedBatch } from './support/bounds.js';
-import { loadEngine } from './support/engine-api.js';
 import { machineInfo } from './support/machine.js';
 import { DEFAULT_BENCH_MODEL, intListOption, intOption, optionalInt } from './support/options.js';
 import { PeerServer } from './support/peer.js';
@@ -81,15 +87,14 @@ const startedAt = new Date();
 const machineBefore = machineInfo();
 const photos = loadPhotos();
 const labels = makeLabels(labelCount);
-const engine = await loadEngine(['loadModelSpec', 'VisionEncoder', 'TextEncoder', 'ImagePreprocessor']);
-const spec = await engine.loadModelSpec(modelDir);
+const spec = await loadModelSpec(modelDir);
 const runtime = intraOpThreads === undefined ? {} : { intraOpThreads };
 log(
   `model ${spec.id} (${modelDir}), ${photos.length} photos, ${cores} cores, load ${os.loadavg()[0]?.toFixed(2)}`,
 );
 
 // 1. Characterisation, each part alone: decode per concurrency, vision per batch size, text encodings
-const pre = new engine.ImagePreprocessor(spec.preprocess, { resize });
+const pre = new ImagePreprocessor(spec.preprocess, { resize });
 const imageSize = spec.preprocess.imageSize;
 const decode = [];
 for (const concurrency of [...new Set([1, cores, cores * 2])]) {
@@ -97,7 +102,7 @@ for (const concurrency of [...new Set([1, cores, cores * 2])]) {
   log(`decode ${concurrency} in flight: ${d.imagesPerSecond.toFixed(1)} img/s`);
   decode.push(d);
 }
-const vision = await engine.VisionEncoder.create(spec, runtime);
+const vision = await VisionEncoder.create(spec, runtime);
 const provider = vision.provider;
 const visionResults = [];
 for (const b of batchSizes) {
@@ -106,7 +111,7 @@ for (const b of batchSizes) {
   log(`vision batch ${b}: ${v.imagesPerSecond.toFixed(1)} img/s (${v.msPerBatch.toFixed(0)} ms/batch)`);
   visionResults.push(v);
 }
-const text = await engine.TextEncoder.create(spec, runtime);
+const text = await TextEncoder.create(spec, runtime);
 const prompts = makeLabels(64).map((l) => `This is a photo of ${l}.`);
 const textResult = await measureText(text, prompts, timing);
 log(`text: ${textResult.encodingsPerSecond.toFixed(1)} encodings/s`);
@@ -116,7 +121,6 @@ const bestDecode = decode.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecon
 const bestBatch = characterisedBound.bestBatchSize;
 
 // 2. The contenders, loaded and warmed up: our classifier in this process, transformers.js in its own
-const { createClassifier } = await loadEngine(['createClassifier']);
 const classifier = await createClassifier({
   model: modelDir,
   resize,

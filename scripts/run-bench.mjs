@@ -7,11 +7,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ensureDependencies, ensureRedisServer, fail, ROOT, sharedDir } from './bootstrap.mjs';
+import { bootstrap, fail, ROOT } from './bootstrap.mjs';
 import { ensureBenchModel } from './make-bench-model.mjs';
 
 const BENCHES = { engine: 'engine.js', e2e: 'e2e.js' };
-const say = (msg) => process.stderr.write(`[zeroshot] ${msg}\n`);
 
 const [name, ...rest] = process.argv.slice(2);
 if (!name || !(name in BENCHES)) {
@@ -20,23 +19,13 @@ if (!name || !(name in BENCHES)) {
     `node scripts/run-bench.mjs ${Object.keys(BENCHES).join('|')} [--quick]`,
   );
 }
-const [major] = process.versions.node.split('.').map(Number);
-if (major < 20) fail(`Node ${process.versions.node} is too old`, 'install Node.js 20 or newer');
 
 const noBuild = rest.includes('--no-build');
 const args = rest.filter((a) => a !== '--no-build');
 
-sharedDir(); // exported to the bench processes (photos, the stand-in tool)
-ensureDependencies();
-if (!noBuild) {
-  say('building (tsc) ...');
-  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const res = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
-  // tsc still emits JavaScript when some file has type errors: say so and run what was emitted.
-  if (res.status !== 0)
-    say(`WARNING: tsc reported type errors (status ${res.status}); running the emitted build`);
-}
-if (name === 'e2e') ensureRedisServer();
+// Node check, shared dir (exported to the bench processes: photos, the stand-in tool), npm deps, then a
+// lenient build: tsc still emits JavaScript when some file has type errors; run what was emitted.
+bootstrap({ redis: name === 'e2e', build: noBuild ? false : 'lenient' });
 
 const script = path.join(ROOT, 'dist', 'bench', BENCHES[name]);
 if (!existsSync(script)) fail(`${script} is missing`, 'run `npm run build` and look at its errors');

@@ -1,7 +1,7 @@
 // The machine's own limits, measured with the engine's parts in isolation:
 // decode (preprocess alone), vision inference alone, and the combined CPU bound 1/(t_decode + t_infer).
 // Throughputs use the median iteration (the machine is shared); CPU ms per image is the noise-robust twin.
-import type { ImagePreprocessorLike, TextEncoderLike, VisionEncoderLike } from './engine-api.js';
+import type { ImagePreprocessor, TextEncoder, VisionEncoder } from '../../src/core/index.js';
 import type { Photo } from './photos.js';
 import { runPool, timeRepeated } from './timing.js';
 
@@ -15,7 +15,7 @@ export interface DecodeResult {
 
 /** Preprocesses every photo once per pass with `concurrency` in flight, each lane into its own slot. */
 export async function measureDecode(
-  pre: ImagePreprocessorLike,
+  pre: ImagePreprocessor,
   photos: Photo[],
   opts: { concurrency: number; passes: number; imageSize: number; warmup?: number },
 ): Promise<DecodeResult> {
@@ -43,7 +43,7 @@ export async function measureDecode(
 
 /** A batch tensor filled with real preprocessed photos (repeated when the batch is larger). */
 export async function preparedBatch(
-  pre: ImagePreprocessorLike,
+  pre: ImagePreprocessor,
   photos: Photo[],
   batch: number,
   imageSize: number,
@@ -67,7 +67,7 @@ export interface VisionResult {
 }
 
 export async function measureVision(
-  vision: VisionEncoderLike,
+  vision: VisionEncoder,
   pixels: Float32Array,
   batch: number,
   opts: { minMs: number; minIterations: number; warmup?: number },
@@ -89,7 +89,7 @@ export interface TextResult {
 }
 
 export async function measureText(
-  text: TextEncoderLike,
+  text: TextEncoder,
   texts: string[],
   opts: { minMs: number; minIterations: number },
 ): Promise<TextResult> {

@@ -2,7 +2,7 @@ import { TextEncoder, VisionEncoder } from './encoders/index.js';
 import { type ErrorInfo, ImageError, ModelError, toErrorInfo, UsageError } from './errors/index.js';
 import { imageName, readImageSource } from './io/index.js';
 import { loadModelSpec, parseDtype, resolveModelDir } from './model/index.js';
-import { resolveBatcherOptions } from './pipeline/batcher-options.js';
+import { positiveInt, resolveBatcherOptions } from './pipeline/batcher-options.js';
 import { type BatchEvent, ImageEmbeddingBatcher, mapConcurrent } from './pipeline/index.js';
 import {
   type ImageLimits,
@@ -264,10 +264,7 @@ function validateClassifierOptions(opts: ClassifierOptions): void {
     ['fetchTimeoutMs', 3_600_000],
     ['textCacheSize', 10_000_000],
   ] as const) {
-    const v = opts[name];
-    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1 && v <= max)) {
-      throw new UsageError('INVALID_OPTION', `${name} must be an integer from 1 to ${max}, got ${String(v)}`);
-    }
+    if (opts[name] !== undefined) positiveInt(name, opts[name], max);
   }
 }
 

@@ -2,6 +2,7 @@ import pino, { type Logger, type LoggerOptions } from 'pino';
 import { CENSOR, scrubSecrets, scrubString, secretsFromEnv } from './redact.js';
 
 export type { Logger } from 'pino';
+export { redactUrl } from './redact.js';
 
 /** Paths pino blanks out itself (fast path); `scrubSecrets` covers any depth and secrets inside strings. */
 const REDACT = [
@@ -17,18 +18,6 @@ const REDACT = [
   'credentials',
   '*.credentials',
 ];
-
-/** Replaces the password (and user) of a URL such as `rediss://user:pw@host` before it is logged. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = CENSOR;
-    if (u.username) u.username = CENSOR;
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, `//${CENSOR}@`);
-  }
-}
 
 export interface LoggerFactoryOptions {
   env?: NodeJS.ProcessEnv;
@@ -57,9 +46,9 @@ export function createLogger(
     level,
     base: { pid: process.pid, ...bindings },
     redact: { paths: REDACT, censor: CENSOR },
-    serializers: {
-      err: (err: unknown) => (err instanceof Error ? scrub(pino.stdSerializers.err(err)) : err),
-    },
+    // formatters.log (scrub) runs before serializers and has already turned Errors into plain objects; this
+    // identity only stops pino's default err serializer from re-typing them as "Object".
+    serializers: { err: (err: unknown) => err },
     // Key-based scrubbing of the logged object at any depth ...
     formatters: { log: scrub },
     // ... and string-based scrubbing of the final line, which also covers child bindings and messages.

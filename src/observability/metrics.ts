@@ -125,13 +125,3 @@ export function metrics(): Metrics {
   }
   return shared;
 }
-
-/** Times an async stage into `zeroshot_stage_duration_seconds{stage}`. */
-export async function timeStage<T>(m: Metrics, stage: string, fn: () => Promise<T>): Promise<T> {
-  const end = m.stageDuration.startTimer({ stage });
-  try {
-    return await fn();
-  } finally {
-    end();
-  }
-}

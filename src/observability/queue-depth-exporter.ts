@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { type Registry, register } from 'prom-client';
 import { UsageError } from '../core/errors/index.js';
 import { createRedis, queueConfigFromEnv } from '../jobs/connection.js';
-import { DEFAULT_PREFIX, keys, QUEUES } from '../jobs/names.js';
+import { keys, QUEUES } from '../jobs/names.js';
 import { type Logger, redactUrl, logger as rootLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { RedisLease } from './redis-lease.js';
@@ -79,14 +79,13 @@ export function startQueueDepthExporter(opts: QueueDepthExporterOptions = {}): Q
     ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
     ...(opts.prefix ? { prefix: opts.prefix } : {}),
   });
-  const prefix = config.prefix ?? DEFAULT_PREFIX;
+  const { prefix } = config;
   const log = (opts.logger ?? rootLogger()).child({ component: 'queue-depth-exporter' });
   const ownsConnection = !opts.connection;
   const redis = opts.connection ?? createRedis(config.redisUrl);
   // Redis errors are reported by the reads below; without a listener ioredis prints them itself.
   if (ownsConnection) redis.on('error', () => {});
-  const gauge = createMetrics(opts.registry ?? register).queueJobs;
-  const leaderGauge = createMetrics(opts.registry ?? register).queueExporterLeader;
+  const { queueJobs: gauge, queueExporterLeader: leaderGauge } = createMetrics(opts.registry ?? register);
   const queues = queueNames.map((name) => {
     const q = new Queue(name, { connection: redis, prefix });
     q.on('error', () => {}); // surfaced by the failed read in tick()

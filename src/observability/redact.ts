@@ -76,3 +76,15 @@ export function scrubSecrets(value: unknown, secrets: readonly string[] = [], de
   }
   return out;
 }
+
+/** Replaces the password (and user) of a URL such as `rediss://user:pw@host` before it is logged. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = CENSOR;
+    if (u.username) u.username = CENSOR;
+    return u.toString();
+  } catch {
+    return scrubString(url);
+  }
+}

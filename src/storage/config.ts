@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors/usage-error.js';
+import { int } from '../core/options.js';
 import { redactUrl } from '../observability/logger.js';
 import type { StorageConfig } from './types.js';
 
@@ -9,21 +10,6 @@ export const STORAGE_DEFAULTS = {
   retryBaseDelayMs: 100,
   retryMaxDelayMs: 5_000,
   listPageSize: 1000,
-} as const;
-
-/** Environment variables read by `storageConfigFromEnv()` (for `--help` and the docs). */
-export const STORAGE_ENV_VARS = {
-  ZEROSHOT_S3_ENDPOINT:
-    'S3 endpoint URL (MinIO, s3rver...); wins over AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL',
-  AWS_ENDPOINT_URL_S3:
-    'standard AWS S3 endpoint override (ignored with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true)',
-  AWS_ENDPOINT_URL: 'standard AWS endpoint override for all services (same rule)',
-  ZEROSHOT_S3_FORCE_PATH_STYLE: 'path-style addressing 1|0 (default 1 when an endpoint is set, else 0)',
-  AWS_REGION: 'region (then AWS_DEFAULT_REGION, then the profile, then us-east-1)',
-  AWS_DEFAULT_REGION: 'region when AWS_REGION is unset',
-  ZEROSHOT_S3_MAX_ATTEMPTS: `attempts per request on transient errors (default ${STORAGE_DEFAULTS.maxAttempts})`,
-  ZEROSHOT_S3_TIMEOUT_MS: `per-request timeout in ms (default ${STORAGE_DEFAULTS.requestTimeoutMs})`,
-  ZEROSHOT_S3_LIST_API: 'v2 (ListObjectsV2, default) or v1 (ListObjects) for stores with broken V2 paging',
 } as const;
 
 function envBool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
@@ -40,14 +26,7 @@ function envBool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
 function envInt(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(
-      'INVALID_OPTION',
-      `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`,
-    );
-  }
-  return n;
+  return int(min, max)(raw, name);
 }
 
 /**

@@ -3,18 +3,17 @@
  *
  * - S3: @aws-sdk/client-s3 with the standard AWS chain (credentials: env keys, profile, SSO, web identity,
  *   container/instance roles; region: AWS_REGION, AWS_DEFAULT_REGION, profile, else us-east-1), endpoint and
- *   path-style overrides for MinIO/s3rver (STORAGE_ENV_VARS lists every variable). SDK retries are off;
+ *   path-style overrides for MinIO/s3rver (storageConfigFromEnv reads them). SDK retries are off;
  *   transient errors (5xx, 429/SlowDown, timeouts, resets) are retried here with full-jitter exponential
  *   backoff, `maxAttempts` in total, each retry counted in zeroshot_retries_total{kind="storage"}.
  * - file: ETag = hash of size + mtime (fileEtag), atomic put (temp file + fsync + rename), listing in S3
  *   key order, symlinked files followed, symlinked directories skipped.
  * - Errors: StorageError with STORAGE_* codes; only STORAGE_TRANSIENT is `retryable`.
  */
-export { STORAGE_DEFAULTS, STORAGE_ENV_VARS, storageConfigFromEnv, validateStorageConfig } from './config.js';
+export { STORAGE_DEFAULTS, storageConfigFromEnv } from './config.js';
 export { createStorage } from './create-storage.js';
-export { fileEtag } from './file-backend.js';
 export { classifyS3Error } from './s3-errors.js';
-export { isStorageError, StorageError, type StorageErrorCode } from './storage-error.js';
+export { StorageError, type StorageErrorCode } from './storage-error.js';
 export type {
   GetOptions,
   ListOptions,
@@ -24,4 +23,4 @@ export type {
   Storage,
   StorageConfig,
 } from './types.js';
-export { isPrefixUri, joinUri, type ParsedUri, parseUri, uriForKey } from './uri.js';
+export { isPrefixUri, joinUri, type ParsedUri, parseUri } from './uri.js';

@@ -25,7 +25,3 @@ export class StorageError extends ZeroshotError {
     this.status = options.status;
   }
 }
-
-export function isStorageError(err: unknown): err is StorageError {
-  return err instanceof StorageError;
-}

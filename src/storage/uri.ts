@@ -102,8 +102,3 @@ export function joinUri(prefixUri: string, ...parts: string[]): string {
   parseUri(out);
   return out;
 }
-
-/** The URI of an object under the same scheme/bucket: `s3://bucket/` + key or `file:///` + key. */
-export function uriForKey(parsed: ParsedUri, key: string): string {
-  return parsed.scheme === 's3' ? `s3://${parsed.bucket}/${key}` : `file:///${key}`;
-}

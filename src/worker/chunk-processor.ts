@@ -97,7 +97,8 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
       return { ...result, cancelled: true };
     }
     const spec = run.spec;
-    await deps.runs.markStarted(runId);
+    // HSETNX keeps the first value anyway: skip the round trip once a start is recorded.
+    if (!run.startedAt) await deps.runs.markStarted(runId);
     log.debug({ images: images.length, attempt: job.attemptsMade + 1 }, 'chunk started');
 
     let labelEmbeddings: Float32Array[];
@@ -122,6 +123,11 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
     );
     let abort: JobAborted | undefined;
     const modelId = deps.classifier.info.id;
+    const scoreOptions = {
+      mode: spec.mode,
+      ...(spec.topK ? { topK: spec.topK } : {}),
+      ...(spec.threshold !== undefined ? { threshold: spec.threshold } : {}),
+    };
 
     const processImage = async (image: ChunkImage, i: number): Promise<void> => {
       await deps.inFlight.acquire();
@@ -145,11 +151,7 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
         }
         if (spec.storeEmbeddings && etag) toStore.push({ uri: image.uri, etag, embedding });
         const endScore = stage('score');
-        const labels = deps.classifier.score(embedding, labelEmbeddings, spec.labels, {
-          mode: spec.mode,
-          ...(spec.topK ? { topK: spec.topK } : {}),
-          ...(spec.threshold !== undefined ? { threshold: spec.threshold } : {}),
-        });
+        const labels = deps.classifier.score(embedding, labelEmbeddings, spec.labels, scoreOptions);
         endScore();
         lines[i] = { image: image.uri, ...(etag ? { etag } : {}), labels, model: modelId };
         result.ok++;

@@ -1,6 +1,10 @@
 import os from 'node:os';
 import { UsageError } from '../core/errors/index.js';
+import { MODEL_DTYPES } from '../core/model/dtype.js';
+import { int, redisUrl } from '../core/options.js';
+import { KNOWN_PROVIDERS } from '../core/runtime/runtime-options.js';
 import type { ExecutionProvider, ModelDtype } from '../core/types.js';
+import { queueConfigFromEnv } from '../jobs/connection.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
 
 /** Everything `zeroshot worker` can be told. Flags override environment variables, which override defaults. */
@@ -43,22 +47,6 @@ export interface WorkerOptionDef {
   parse(raw: string, name: string): unknown;
 }
 
-const DTYPES: readonly ModelDtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
-const PROVIDERS: readonly ExecutionProvider[] = ['cuda', 'cpu'];
-
-function int(min: number, max: number) {
-  return (raw: string, name: string): number => {
-    const n = Number(raw);
-    if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-      throw new UsageError(
-        'INVALID_OPTION',
-        `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`,
-      );
-    }
-    return n;
-  };
-}
-
 function oneOf<T extends string>(allowed: readonly T[]) {
   return (raw: string, name: string): T => {
     if (!(allowed as readonly string[]).includes(raw)) {
@@ -84,19 +72,7 @@ function providers(raw: string, name: string): ExecutionProvider[] {
     .map((s) => s.trim())
     .filter(Boolean);
   if (list.length === 0) throw new UsageError('INVALID_OPTION', `${name} must list at least one provider`);
-  return list.map((p) => oneOf(PROVIDERS)(p, name));
-}
-
-function redisUrl(raw: string, name: string): string {
-  if (!/^rediss?:\/\/./.test(raw)) {
-    throw new UsageError('INVALID_OPTION', `${name} must be a redis:// or rediss:// URL`);
-  }
-  try {
-    new URL(raw);
-  } catch {
-    throw new UsageError('INVALID_OPTION', `${name} is not a valid URL`);
-  }
-  return raw;
+  return list.map((p) => oneOf(KNOWN_PROVIDERS)(p, name));
 }
 
 const text = (raw: string, name: string): string => {
@@ -105,7 +81,7 @@ const text = (raw: string, name: string): string => {
 };
 
 const DEFAULTS: Omit<WorkerConfig, 'model' | 'dtype' | 'providers' | 'intraOpThreads'> = {
-  redisUrl: 'redis://127.0.0.1:6379',
+  redisUrl: queueConfigFromEnv({}).redisUrl,
   queuePrefix: DEFAULT_PREFIX,
   concurrency: 4,
   batchSize: 16,
@@ -141,9 +117,9 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     key: 'dtype',
     flag: '--dtype <dtype>',
     env: 'ZEROSHOT_DTYPE',
-    description: `model weights variant: ${DTYPES.join('|')}`,
+    description: `model weights variant: ${MODEL_DTYPES.join('|')}`,
     defaultText: 'fp32',
-    parse: oneOf(DTYPES),
+    parse: oneOf(MODEL_DTYPES),
   },
   {
     key: 'providers',

@@ -1,12 +1,13 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { createClassifier } from '../../core/classifier.js';
 import { UsageError } from '../../core/errors/index.js';
 import { MODEL_DTYPES } from '../../core/model/index.js';
 import type { ExecutionProvider, ImageResult, ModelDtype, ScoreMode } from '../../core/types.js';
 import { action, EXIT } from '../exit.js';
 import { readLabelArgs } from '../label-args.js';
+import { collect, positiveInt, probability } from '../options.js';
 
 interface ClassifyFlags {
   labels?: string[];
@@ -22,21 +23,6 @@ interface ClassifyFlags {
   batchSize?: number;
   fastResize?: boolean;
   json?: boolean;
-}
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-
-function probability(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n <= 1))
-    throw new InvalidArgumentError('expected a number from 0 to 1');
-  return n;
 }
 
 export function register(program: Command): void {
@@ -122,7 +108,7 @@ async function run(args: string[], flags: ClassifyFlags): Promise<number> {
 }
 
 /** File extensions picked up when a directory is given (case-insensitive). */
-export const IMAGE_EXTENSIONS = new Set([
+const IMAGE_EXTENSIONS = new Set([
   '.jpg',
   '.jpeg',
   '.png',
@@ -140,7 +126,7 @@ export const IMAGE_EXTENSIONS = new Set([
  * Image arguments as the classifier takes them: a directory becomes the image files directly inside it
  * (sorted, not recursive); files, URLs and missing paths pass through (a missing file is reported per image).
  */
-export async function expandImageArgs(args: string[]): Promise<string[]> {
+async function expandImageArgs(args: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const arg of args) {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) {
@@ -178,7 +164,7 @@ function fit(text: string, width: number): string {
 }
 
 /** A readable table: one row per label (best first), the image named on its first row; errors inline. */
-export function formatResultsTable(results: ImageResult[]): string {
+function formatResultsTable(results: ImageResult[]): string {
   const imageWidth = Math.min(MAX_IMAGE_WIDTH, Math.max(5, ...results.map((r) => r.image.length)));
   const labelWidth = Math.min(
     40,

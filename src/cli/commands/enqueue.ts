@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { UsageError } from '../../core/errors/index.js';
 import {
   DEFAULT_EXTENSIONS,
@@ -16,12 +16,12 @@ import { readLabelArgs } from '../label-args.js';
 import {
   addConnectionOptions,
   type ConnectionFlags,
+  collect,
   depsFrom,
-  formatSeconds,
-  formatStatus,
   positiveInt,
-  quietLogs,
-} from './runs.js';
+  probability,
+} from '../options.js';
+import { formatSeconds, formatStatus, quietLogs } from './runs.js';
 
 /** Flags shared by `zeroshot enqueue` and `zeroshot schedule add`. */
 export interface EnqueueFlags {
@@ -46,20 +46,11 @@ export interface EnqueueFlags {
   reuseEmbeddings?: boolean;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-function probability(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n <= 1))
-    throw new InvalidArgumentError('expected a number from 0 to 1');
-  return n;
-}
-
 /**
  * A command-line location as a storage URI: URIs pass through untouched; a local path becomes
  * `file:///abs/path` (taken literally, no percent-encoding), with a trailing `/` when it is a directory.
  */
-export function toUri(arg: string): string {
+function toUri(arg: string): string {
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(arg)) return arg;
   const abs = path.resolve(arg);
   const dir = arg.endsWith('/') || arg.endsWith(path.sep) || (existsSync(abs) && statSync(abs).isDirectory());

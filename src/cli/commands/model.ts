@@ -13,7 +13,7 @@ import {
 import type { TensorInfo } from '../../core/runtime/index.js';
 import { action } from '../exit.js';
 
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let v = n;
   let u = 0;

@@ -1,35 +1,21 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { UsageError } from '../../core/errors/index.js';
+import { flagOrEnv, int, redisUrl } from '../../core/options.js';
 import { createRedis, queueConfigFromEnv } from '../../jobs/connection.js';
 import { startDashboard } from '../../observability/dashboard.js';
 import { parsePort } from '../../observability/http/validate-listen.js';
 import { startObservabilityServer } from '../../observability/http-server.js';
 import { logger } from '../../observability/logger.js';
-import { createMetrics } from '../../observability/metrics.js';
 import { startQueueDepthExporter } from '../../observability/queue-depth-exporter.js';
 import { readinessFromChecks, redisPingCheck } from '../../observability/readiness.js';
 import { closeOnSignals } from '../../worker/shutdown.js';
 import { action, EXIT } from '../exit.js';
-
-/** Value of a flag, else of an environment variable (ignoring empty), else undefined. */
-const pick = (flag: string | undefined, env: string) =>
-  flag ?? (process.env[env] !== undefined && process.env[env] !== '' ? process.env[env] : undefined);
-
-function positiveInt(raw: string, name: string, min: number): number {
-  const n = /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(n) || n < min) {
-    throw new UsageError('INVALID_OPTION', `${name} must be an integer ≥ ${min}, got "${raw}"`);
-  }
-  return n;
-}
+import { addConnectionOptions } from '../options.js';
 
 function redisUrlOf(flag: string | undefined): string | undefined {
-  const url = pick(flag, 'REDIS_URL');
-  if (url !== undefined && !/^rediss?:\/\/./.test(url)) {
-    throw new UsageError('INVALID_OPTION', '--redis-url (REDIS_URL) must be a redis:// or rediss:// URL');
-  }
-  return url;
+  const url = flagOrEnv(flag, 'REDIS_URL');
+  return url === undefined ? undefined : redisUrl(url, '--redis-url (REDIS_URL)');
 }
 
 interface ExporterFlags {
@@ -56,12 +42,12 @@ const SHUTDOWN_MS = 5_000;
 
 async function runExporter(flags: ExporterFlags): Promise<number> {
   const port = parsePort(
-    pick(flags.port, 'ZEROSHOT_EXPORTER_PORT') ?? '9465',
+    flagOrEnv(flags.port, 'ZEROSHOT_EXPORTER_PORT') ?? '9465',
     '--port (ZEROSHOT_EXPORTER_PORT)',
   );
-  const host = pick(flags.host, 'ZEROSHOT_EXPORTER_HOST') ?? '127.0.0.1';
-  const intervalRaw = pick(flags.intervalMs, 'ZEROSHOT_EXPORTER_INTERVAL_MS') ?? '5000';
-  const intervalMs = positiveInt(intervalRaw, '--interval-ms (ZEROSHOT_EXPORTER_INTERVAL_MS)', 100);
+  const host = flagOrEnv(flags.host, 'ZEROSHOT_EXPORTER_HOST') ?? '127.0.0.1';
+  const intervalRaw = flagOrEnv(flags.intervalMs, 'ZEROSHOT_EXPORTER_INTERVAL_MS') ?? '5000';
+  const intervalMs = int(100, 2 ** 31 - 1)(intervalRaw, '--interval-ms (ZEROSHOT_EXPORTER_INTERVAL_MS)');
   const redisUrl = redisUrlOf(flags.redisUrl);
   const config = queueConfigFromEnv(process.env, {
     ...(redisUrl ? { redisUrl } : {}),
@@ -70,7 +56,6 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
   const log = logger().child({ component: 'exporter' });
 
   const registry = new Registry();
-  createMetrics(registry);
   const redis = createRedis(config.redisUrl);
   redis.on('error', () => {}); // reported through /readyz and the exporter's warnings
   const exporter = startQueueDepthExporter({
@@ -108,12 +93,12 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
 
 async function runDashboard(flags: DashboardFlags): Promise<number> {
   const port = parsePort(
-    pick(flags.port, 'ZEROSHOT_DASHBOARD_PORT') ?? '3000',
+    flagOrEnv(flags.port, 'ZEROSHOT_DASHBOARD_PORT') ?? '3000',
     '--port (ZEROSHOT_DASHBOARD_PORT)',
   );
-  const host = pick(flags.host, 'ZEROSHOT_DASHBOARD_HOST') ?? '127.0.0.1';
-  const user = pick(flags.user, 'ZEROSHOT_DASHBOARD_USER');
-  const password = pick(flags.password, 'ZEROSHOT_DASHBOARD_PASSWORD');
+  const host = flagOrEnv(flags.host, 'ZEROSHOT_DASHBOARD_HOST') ?? '127.0.0.1';
+  const user = flagOrEnv(flags.user, 'ZEROSHOT_DASHBOARD_USER');
+  const password = flagOrEnv(flags.password, 'ZEROSHOT_DASHBOARD_PASSWORD');
   if ((user === undefined) !== (password === undefined)) {
     throw new UsageError(
       'INVALID_OPTION',
@@ -138,7 +123,7 @@ async function runDashboard(flags: DashboardFlags): Promise<number> {
 }
 
 export function register(program: Command): void {
-  program
+  const exporter = program
     .command('exporter')
     .description(
       'Serve queue depth (zeroshot_queue_jobs{queue,state}) on /metrics as a standalone process. ' +
@@ -148,9 +133,8 @@ export function register(program: Command): void {
       '--port <port>',
       'HTTP port for /metrics, /healthz, /readyz [env ZEROSHOT_EXPORTER_PORT; default 9465]',
     )
-    .option('--host <host>', 'bind address [env ZEROSHOT_EXPORTER_HOST; default 127.0.0.1]')
-    .option('--redis-url <url>', 'Redis connection [env REDIS_URL; default redis://127.0.0.1:6379]')
-    .option('--queue-prefix <prefix>', 'BullMQ key prefix [env ZEROSHOT_QUEUE_PREFIX; default {zeroshot}]')
+    .option('--host <host>', 'bind address [env ZEROSHOT_EXPORTER_HOST; default 127.0.0.1]');
+  addConnectionOptions(exporter)
     .option(
       '--interval-ms <ms>',
       'how often queue counts are read [env ZEROSHOT_EXPORTER_INTERVAL_MS; default 5000]',
@@ -158,7 +142,7 @@ export function register(program: Command): void {
     .option('--no-elect', 'always publish, even when another exporter holds the lease')
     .action(action(runExporter));
 
-  program
+  const dashboard = program
     .command('dashboard')
     .description(
       'Bull Board web UI over the chunks, runs and schedules queues: inspect and retry failed jobs',
@@ -174,8 +158,6 @@ export function register(program: Command): void {
       'basic-auth password; prefer the env var [env ZEROSHOT_DASHBOARD_PASSWORD]',
     )
     .option('--insecure-no-auth', 'allow a non-loopback --host without basic auth')
-    .option('--read-only', 'hide the buttons that retry, promote, clean or remove jobs')
-    .option('--redis-url <url>', 'Redis connection [env REDIS_URL; default redis://127.0.0.1:6379]')
-    .option('--queue-prefix <prefix>', 'BullMQ key prefix [env ZEROSHOT_QUEUE_PREFIX; default {zeroshot}]')
-    .action(action(runDashboard));
+    .option('--read-only', 'hide the buttons that retry, promote, clean or remove jobs');
+  addConnectionOptions(dashboard).action(action(runDashboard));
 }

@@ -1,43 +1,24 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import {
   cancelRun,
   getRunStatus,
   listFailedChunks,
   listRuns,
-  type ProducerDeps,
   type RunStatus,
   retryFailedChunks,
 } from '../../producer/index.js';
 import { action, EXIT } from '../exit.js';
+import {
+  addConnectionOptions,
+  type ConnectionFlags,
+  depsFrom,
+  printJson as json,
+  positiveInt,
+} from '../options.js';
 
 /** Producer commands talk to the user; their library logs only matter at warn and above. */
 export function quietLogs(): void {
   process.env.ZEROSHOT_LOG_LEVEL ??= 'warn';
-}
-
-/** `--redis-url` / `--queue-prefix`: the same flags as zeroshot worker; they override REDIS_URL / ZEROSHOT_QUEUE_PREFIX. */
-export interface ConnectionFlags {
-  redisUrl?: string;
-  queuePrefix?: string;
-}
-
-export function addConnectionOptions(cmd: Command): Command {
-  return cmd
-    .option('--redis-url <url>', 'Redis connection [env REDIS_URL; default redis://127.0.0.1:6379]')
-    .option('--queue-prefix <prefix>', 'BullMQ key prefix [env ZEROSHOT_QUEUE_PREFIX; default {zeroshot}]');
-}
-
-export function depsFrom(flags: ConnectionFlags): ProducerDeps {
-  return {
-    ...(flags.redisUrl ? { redisUrl: flags.redisUrl } : {}),
-    ...(flags.queuePrefix ? { prefix: flags.queuePrefix } : {}),
-  };
-}
-
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 export function formatSeconds(s: number | undefined): string {
@@ -47,8 +28,6 @@ export function formatSeconds(s: number | undefined): string {
   if (t < 3_600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;
   return `${Math.floor(t / 3_600)}h${String(Math.floor((t % 3_600) / 60)).padStart(2, '0')}m`;
 }
-
-const json = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 /** Human-readable status block of one run. */
 export function formatStatus(s: RunStatus): string {

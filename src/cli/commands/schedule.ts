@@ -7,15 +7,9 @@ import {
   type ScheduleOptions,
 } from '../../producer/index.js';
 import { action, EXIT } from '../exit.js';
+import { addConnectionOptions, type ConnectionFlags, depsFrom, printJson as json } from '../options.js';
 import { addEnqueueOptions, type EnqueueFlags, enqueueOptionsFromFlags } from './enqueue.js';
-import {
-  addConnectionOptions,
-  type ConnectionFlags,
-  depsFrom,
-  formatSeconds,
-  quietLogs,
-  table,
-} from './runs.js';
+import { formatSeconds, quietLogs, table } from './runs.js';
 
 interface AddFlags extends EnqueueFlags, ConnectionFlags {
   cron?: string;
@@ -24,8 +18,6 @@ interface AddFlags extends EnqueueFlags, ConnectionFlags {
   incremental?: boolean;
   json?: boolean;
 }
-
-const json = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 export function register(program: Command): void {
   const schedule = program

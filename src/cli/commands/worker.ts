@@ -6,16 +6,6 @@ import { startWorker } from '../../worker/index.js';
 import { closeOnSignals } from '../../worker/shutdown.js';
 import { EXIT } from '../exit.js';
 
-/** Exit status when the model cannot be loaded (nothing was taken from the queue). */
-export const EXIT_MODEL = 3;
-
-/** commander `--batch-size` → `batchSize` */
-const attributeName = (flag: string) =>
-  flag
-    .split(' ')[0]!
-    .replace(/^--/, '')
-    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-
 export function register(program: Command): void {
   const cmd = program
     .command('worker')
@@ -31,7 +21,7 @@ export function register(program: Command): void {
     'after',
     '\nStorage uses the standard AWS configuration (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL_S3, ...)' +
       ' and ZEROSHOT_S3_FORCE_PATH_STYLE=1 for MinIO. Logs: ZEROSHOT_LOG_LEVEL.' +
-      `\nExit status: 0 after a clean shutdown, ${EXIT.usage} for a bad option, ${EXIT_MODEL} when the model cannot be loaded.`,
+      `\nExit status: 0 after a clean shutdown, ${EXIT.usage} for a bad option, ${EXIT.model} when the model cannot be loaded.`,
   );
   cmd.action(async (flags: Record<string, unknown>) => {
     process.exitCode = await runWorker(flags);
@@ -43,7 +33,7 @@ export function register(program: Command): void {
 async function runWorker(flags: Record<string, unknown>): Promise<number> {
   const given: Record<string, unknown> = {};
   for (const def of WORKER_OPTIONS) {
-    const v = flags[attributeName(def.flag)];
+    const v = flags[new Option(def.flag).attributeName()];
     if (v !== undefined) given[def.key] = v;
   }
   const log = logger();
@@ -70,7 +60,7 @@ async function runWorker(flags: Record<string, unknown>): Promise<number> {
         `zeroshot worker: cannot load the model (${err.code}): ${err.message}\n` +
           '  No job was taken. Give a model with --model DIR or ZEROSHOT_MODEL, or run `zeroshot model pull <hub-repo>`.\n',
       );
-      return EXIT_MODEL;
+      return EXIT.model;
     }
     if (err instanceof UsageError) {
       process.stderr.write(`zeroshot worker: ${err.message}\n`);

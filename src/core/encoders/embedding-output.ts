@@ -1,12 +1,14 @@
 import type ort from 'onnxruntime-node';
 import { ModelError } from '../errors/index.js';
 import { halfToFloat32 } from '../runtime/index.js';
-import { describeValues } from '../runtime/tensor-io.js';
+import type { TensorInfo } from '../runtime/tensor-io.js';
 import { l2Normalized } from './normalize.js';
 
-/** Picks the embedding output: `preferred` (image_embeds/text_embeds), else a pooled output, else a 2-D output. */
-export function pickEmbeddingOutput(session: ort.InferenceSession, preferred: string, file: string): string {
-  const outputs = describeValues(session, 'outputs');
+/**
+ * Picks the embedding output among the session's `outputs` (describeValues): `preferred`
+ * (image_embeds/text_embeds), else a pooled output, else a 2-D output.
+ */
+export function pickEmbeddingOutput(outputs: TensorInfo[], preferred: string, file: string): string {
   const byName = (n: string) => outputs.find((o) => o.name === n)?.name;
   const twoD = outputs.find((o) => o.shape.length === 2)?.name;
   const name = byName(preferred) ?? byName('pooler_output') ?? byName('pooled_output') ?? twoD;
@@ -20,8 +22,8 @@ export function pickEmbeddingOutput(session: ort.InferenceSession, preferred: st
 }
 
 /** The declared embedding width of an output, when the graph states it. */
-export function declaredDim(session: ort.InferenceSession, output: string): number | undefined {
-  const shape = describeValues(session, 'outputs').find((o) => o.name === output)?.shape;
+export function declaredDim(outputs: TensorInfo[], output: string): number | undefined {
+  const shape = outputs.find((o) => o.name === output)?.shape;
   const last = shape?.[shape.length - 1];
   return typeof last === 'number' && last > 0 ? last : undefined;
 }

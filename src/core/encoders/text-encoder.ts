@@ -74,8 +74,8 @@ export class TextEncoder {
     this.idsType = ids;
     this.maskType = typeOf('attention_mask');
     this.positionsType = typeOf('position_ids');
-    this.outputName = pickEmbeddingOutput(session, 'text_embeds', this.file);
-    this.dim = declaredDim(session, this.outputName) ?? spec.projectionDim;
+    this.outputName = pickEmbeddingOutput(this.outputs, 'text_embeds', this.file);
+    this.dim = declaredDim(this.outputs, this.outputName) ?? spec.projectionDim;
     this.tokenizer = new ClipTokenizer(spec, runtime.onWarning ? { onWarning: runtime.onWarning } : {});
   }
 

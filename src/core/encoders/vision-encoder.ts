@@ -48,8 +48,8 @@ export class VisionEncoder {
         `${this.file} expects ${side}x${side} images but preprocessor_config.json produces ${this.imageSize}x${this.imageSize}`,
       );
     }
-    this.outputName = pickEmbeddingOutput(session, 'image_embeds', this.file);
-    this.dim = declaredDim(session, this.outputName) ?? spec.projectionDim;
+    this.outputName = pickEmbeddingOutput(this.outputs, 'image_embeds', this.file);
+    this.dim = declaredDim(this.outputs, this.outputName) ?? spec.projectionDim;
   }
 
   static async create(spec: ModelSpec, runtime: RuntimeOptions = {}): Promise<VisionEncoder> {

@@ -4,14 +4,28 @@ export interface FetchImageOptions {
   maxBytes: number;
   /** Whole-request deadline including the body (default 30 s). */
   timeoutMs?: number;
+  /** Aborts the download early (reported like a timeout: IMAGE_FETCH_FAILED, retryable). */
+  signal?: AbortSignal;
+}
+
+export interface FetchedImageUrl {
+  body: Buffer;
+  /** The response's ETag without quotes or `W/`, when it sent one. */
+  etag?: string;
 }
 
 export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
 
 /** Downloads an http(s) image with a deadline, refusing bodies over `maxBytes` without buffering them. */
 export async function fetchImageUrl(url: URL, opts: FetchImageOptions): Promise<Buffer> {
+  return (await fetchImageUrlWithEtag(url, opts)).body;
+}
+
+/** fetchImageUrl that also returns the response's ETag. */
+export async function fetchImageUrlWithEtag(url: URL, opts: FetchImageOptions): Promise<FetchedImageUrl> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
-  const signal = AbortSignal.timeout(timeoutMs);
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
   let res: Response;
   try {
     res = await fetch(url, { signal, redirect: 'follow', headers: { accept: 'image/*,*/*;q=0.5' } });
@@ -48,7 +62,8 @@ export async function fetchImageUrl(url: URL, opts: FetchImageOptions): Promise<
     throw networkError(err, timeoutMs);
   }
   if (total === 0) throw new ImageError('IMAGE_EMPTY', 'the server returned zero bytes');
-  return Buffer.concat(chunks, total);
+  const etag = res.headers.get('etag')?.replace(/^W\//, '').replaceAll('"', '');
+  return { body: Buffer.concat(chunks, total), ...(etag ? { etag } : {}) };
 }
 
 function tooLarge(bytes: number, max: number, streamed = false): ImageError {

@@ -1,4 +1,10 @@
-export { DEFAULT_FETCH_TIMEOUT_MS, type FetchImageOptions, fetchImageUrl } from './fetch-image-url.js';
+export {
+  DEFAULT_FETCH_TIMEOUT_MS,
+  type FetchedImageUrl,
+  type FetchImageOptions,
+  fetchImageUrl,
+  fetchImageUrlWithEtag,
+} from './fetch-image-url.js';
 export { imageName } from './image-name.js';
 export { readImageFile } from './read-image-file.js';
 export { type ReadImageOptions, readImageSource } from './read-image-source.js';

@@ -24,9 +24,14 @@ export function modelFileName(kind: EncoderKind, dtype: ModelDtype): string {
 
 /** The dtype a file name stands for, or undefined when it is not an encoder file of that kind. */
 export function dtypeOfFile(kind: EncoderKind, fileName: string): ModelDtype | undefined {
-  // Longest suffix first so `_q4f16` is not taken for `_q4`.
-  const byLength = [...MODEL_DTYPES].sort((a, b) => DTYPE_SUFFIX[b].length - DTYPE_SUFFIX[a].length);
-  return byLength.find((d) => fileName === modelFileName(kind, d));
+  return MODEL_DTYPES.find((d) => fileName === modelFileName(kind, d));
+}
+
+/** Is `candidate` an external-data file of the graph `graph` (`x.onnx_data`, `x.onnx.data`, `x.onnx_data_1`)? */
+export function isExternalData(graph: string, candidate: string): boolean {
+  return (
+    candidate !== graph && candidate.startsWith(graph) && /^[._]data/.test(candidate.slice(graph.length))
+  );
 }
 
 export function parseDtype(value: unknown, option = 'dtype'): ModelDtype {

@@ -3,8 +3,7 @@ import { createSession } from '../runtime/create-session.js';
 import { describeValues, type TensorInfo } from '../runtime/tensor-io.js';
 import { ClipTokenizer } from '../tokenizer/index.js';
 import type { ModelDtype, ModelSpec } from '../types.js';
-import { loadModelSpec } from './load-model-spec.js';
-import { resolveLogitParams } from './logit-params.js';
+import { loadModelFolder } from './load-model-spec.js';
 import { listVariants } from './model-files.js';
 
 export interface ModelReport {
@@ -31,7 +30,7 @@ export interface ModelReport {
  * that has both encoders. Sessions are created on CPU only to read their inputs and outputs.
  */
 export async function inspectModel(dir: string, opts: { dtype?: ModelDtype } = {}): Promise<ModelReport> {
-  const variants = await listVariants(dir);
+  const variants = await listVariants(path.resolve(dir));
   let dtype = opts.dtype;
   if (dtype === undefined) {
     const both = (d: ModelDtype) =>
@@ -39,7 +38,7 @@ export async function inspectModel(dir: string, opts: { dtype?: ModelDtype } = {
       variants.some((v) => v.kind === 'text' && v.dtype === d);
     dtype = both('fp32') ? 'fp32' : (variants.find((v) => both(v.dtype))?.dtype ?? 'fp32');
   }
-  const spec = await loadModelSpec(dir, { dtype });
+  const { spec, logit } = await loadModelFolder(dir, { dtype }, variants);
   const sessions = {} as ModelReport['sessions'];
   for (const [kind, file] of [
     ['vision', spec.visionModelPath],
@@ -56,7 +55,6 @@ export async function inspectModel(dir: string, opts: { dtype?: ModelDtype } = {
       await session.release();
     }
   }
-  const logit = await resolveLogitParams(spec.dir, spec.modelType);
   const tok = new ClipTokenizer(spec);
   return {
     id: spec.id,

@@ -4,8 +4,8 @@ import { ModelError } from '../errors/index.js';
 import type { ModelDtype, ModelSpec, ModelType } from '../types.js';
 import { asObject, positiveInt } from './config-values.js';
 import { parseDtype } from './dtype.js';
-import { resolveLogitParams } from './logit-params.js';
-import { encoderPath } from './model-files.js';
+import { type LogitParams, resolveLogitParams } from './logit-params.js';
+import { encoderPath, listVariants, type VariantFile } from './model-files.js';
 import { parsePreprocessConfig } from './preprocess-config.js';
 import { readJsonFile, readOptionalJsonFile } from './read-json-file.js';
 
@@ -86,6 +86,25 @@ async function assertDirectory(dir: string): Promise<void> {
  * sessions are created by the encoders. Every problem is a ModelError naming the file.
  */
 export async function loadModelSpec(dir: string, opts: LoadModelSpecOptions = {}): Promise<ModelSpec> {
+  return (await loadModelFolder(dir, opts)).spec;
+}
+
+export interface LoadedModelFolder {
+  spec: ModelSpec;
+  /** listVariants of the resolved directory. */
+  variants: VariantFile[];
+  logit: LogitParams;
+}
+
+/**
+ * loadModelSpec plus what it read on the way (for inspectModel). `variants`: a listVariants of
+ * `path.resolve(dir)` the caller already made.
+ */
+export async function loadModelFolder(
+  dir: string,
+  opts: LoadModelSpecOptions = {},
+  known?: VariantFile[],
+): Promise<LoadedModelFolder> {
   const dtype = opts.dtype === undefined ? 'fp32' : parseDtype(opts.dtype);
   const root = path.resolve(dir);
   await assertDirectory(root);
@@ -112,14 +131,16 @@ export async function loadModelSpec(dir: string, opts: LoadModelSpecOptions = {}
   const tokenizerConfig =
     (await readOptionalJsonFile(path.join(root, 'tokenizer_config.json'), 'tokenizer config')) ?? {};
 
-  const visionModelPath = await encoderPath(root, 'vision', dtype);
-  const textModelPath = await encoderPath(root, 'text', dtype);
-  const { logitScale, logitBias } = await resolveLogitParams(root, modelType);
+  const variants = known ?? (await listVariants(root));
+  const visionModelPath = await encoderPath(root, 'vision', dtype, variants);
+  const textModelPath = await encoderPath(root, 'text', dtype, variants);
+  const logit = await resolveLogitParams(root, modelType);
+  const { logitScale, logitBias } = logit;
 
   const nameOrPath = config._name_or_path;
   const id = typeof nameOrPath === 'string' && nameOrPath.trim() !== '' ? nameOrPath : path.basename(root);
 
-  return {
+  const spec: ModelSpec = {
     id,
     dir: root,
     modelType,
@@ -134,4 +155,5 @@ export async function loadModelSpec(dir: string, opts: LoadModelSpecOptions = {}
     logitScale,
     logitBias,
   };
+  return { spec, variants, logit };
 }

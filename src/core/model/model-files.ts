@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelError } from '../errors/index.js';
 import type { ModelDtype } from '../types.js';
-import { dtypeOfFile, type EncoderKind, modelFileName } from './dtype.js';
+import { dtypeOfFile, type EncoderKind, isExternalData, modelFileName } from './dtype.js';
 
 /** Encoder files live in `onnx/` (transformers.js layout) or, failing that, at the top of the directory. */
 const ONNX_SUBDIRS = ['onnx', '.'];
@@ -33,7 +33,7 @@ export async function listVariants(dir: string): Promise<VariantFile[]> {
         let bytes = (await stat(file)).size;
         // External weights: `<name>_data`, `<name>.data` or `<name>_data_N` beside the graph.
         for (const other of names) {
-          if (other !== name && other.startsWith(name) && /^[._]data/.test(other.slice(name.length))) {
+          if (isExternalData(name, other)) {
             bytes += (await stat(path.join(folder, other))).size;
           }
         }
@@ -46,10 +46,18 @@ export async function listVariants(dir: string): Promise<VariantFile[]> {
 
 /**
  * Path of one encoder's graph for a dtype. Missing: MODEL_UNSUPPORTED listing the variants that are
- * there, or MODEL_FILE_MISSING when there is none at all.
+ * there, or MODEL_FILE_MISSING when there is none at all. `variants`: a listVariants(dir) already made.
  */
-export async function encoderPath(dir: string, kind: EncoderKind, dtype: ModelDtype): Promise<string> {
-  const variants = await listVariants(dir);
+export async function encoderPath(
+  dir: string,
+  kind: EncoderKind,
+  dtype: ModelDtype,
+  variants?: VariantFile[],
+): Promise<string> {
+  return pickEncoder(dir, kind, dtype, variants ?? (await listVariants(dir)));
+}
+
+function pickEncoder(dir: string, kind: EncoderKind, dtype: ModelDtype, variants: VariantFile[]): string {
   const hit = variants.find((v) => v.kind === kind && v.dtype === dtype);
   if (hit) return hit.path;
   const expected = path.join(dir, 'onnx', modelFileName(kind, dtype));

@@ -1,18 +1,36 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { ModelError } from '../errors/index.js';
 
 /** Reads a JSON object from a model directory: missing → MODEL_FILE_MISSING, unparsable → MODEL_FILE_CORRUPT. */
 export async function readJsonFile(file: string, what: string): Promise<Record<string, unknown>> {
-  let text: string;
+  const text = await readText(file, what);
+  if (text === undefined) throw new ModelError('MODEL_FILE_MISSING', `${what} not found: ${file}`);
+  return parseJsonObject(text, file, what);
+}
+
+/** Like readJsonFile, but a file that does not exist gives undefined. */
+export async function readOptionalJsonFile(
+  file: string,
+  what: string,
+): Promise<Record<string, unknown> | undefined> {
+  const text = await readText(file, what);
+  return text === undefined ? undefined : parseJsonObject(text, file, what);
+}
+
+/** The file's text, or undefined when it does not exist; other read errors are MODEL_FILE_MISSING. */
+async function readText(file: string, what: string): Promise<string | undefined> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ModelError('MODEL_FILE_MISSING', `${what} not found: ${file}`);
+    if (code === 'ENOENT') return undefined;
     throw new ModelError('MODEL_FILE_MISSING', `${what} cannot be read: ${file} (${code ?? String(err)})`, {
       cause: err,
     });
   }
+}
+
+function parseJsonObject(text: string, file: string, what: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -27,17 +45,4 @@ export async function readJsonFile(file: string, what: string): Promise<Record<s
     throw new ModelError('MODEL_FILE_CORRUPT', `${what} must hold a JSON object: ${file}`);
   }
   return value as Record<string, unknown>;
-}
-
-/** Like readJsonFile, but a file that does not exist gives undefined. */
-export async function readOptionalJsonFile(
-  file: string,
-  what: string,
-): Promise<Record<string, unknown> | undefined> {
-  try {
-    await access(file);
-  } catch {
-    return undefined;
-  }
-  return readJsonFile(file, what);
 }

@@ -34,7 +34,8 @@ export type ResolvedBatcherOptions = Required<Omit<ImageEmbeddingBatcherOptions,
  */
 export const DEFAULT_BATCH_SIZE = 16;
 
-function positiveInt(name: string, v: unknown, max: number): number {
+/** `v` as an integer from 1 to `max`, else INVALID_OPTION naming the option. */
+export function positiveInt(name: string, v: unknown, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
     throw new UsageError('INVALID_OPTION', `${name} must be an integer from 1 to ${max}, got ${String(v)}`);
   }

@@ -17,7 +17,7 @@ export interface RuntimeOptions {
 }
 
 export const DEFAULT_PROVIDERS: readonly ExecutionProvider[] = ['cuda', 'cpu'];
-const KNOWN_PROVIDERS: readonly ExecutionProvider[] = ['cuda', 'cpu'];
+export const KNOWN_PROVIDERS: readonly ExecutionProvider[] = ['cuda', 'cpu'];
 
 export function validateProviders(value: unknown): ExecutionProvider[] {
   if (value === undefined) return [...DEFAULT_PROVIDERS];

@@ -1,6 +1,6 @@
 const seen = new WeakMap<object, Set<string>>();
 // src/core does not depend on the logger: without a callback, warnings go through Node's warning channel.
-const defaultSink = (msg: string) => process.emitWarning(msg, 'ZeroshotWarning');
+export const defaultSink = (msg: string) => process.emitWarning(msg, 'ZeroshotWarning');
 
 /**
  * Calls `onWarning` (default: process.emitWarning) at most once per key for that callback, so a

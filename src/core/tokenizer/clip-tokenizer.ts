@@ -1,5 +1,6 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelError } from '../errors/index.js';
+import { defaultSink } from '../runtime/warn-once.js';
 import type { ModelSpec } from '../types.js';
 import { cleanClipText, cleanWhitespace } from './clean-text.js';
 
@@ -77,7 +78,7 @@ export class ClipTokenizer {
       this.warnedTruncation = true;
       const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
       const msg = `text longer than the model's ${this.contextLength}-token context is truncated (first such text: ${JSON.stringify(shown)}, ${ids.length} tokens); further truncations are not reported`;
-      (this.onWarning ?? ((m: string) => process.emitWarning(m, 'ZeroshotWarning')))(msg);
+      (this.onWarning ?? defaultSink)(msg);
     }
     const last = ids[ids.length - 1];
     return last !== undefined && last === this.eosId

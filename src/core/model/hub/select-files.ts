@@ -1,18 +1,11 @@
 import path from 'node:path';
 import { ModelError } from '../../errors/index.js';
 import type { ModelDtype } from '../../types.js';
-import { dtypeOfFile, type EncoderKind, modelFileName } from '../dtype.js';
+import { dtypeOfFile, type EncoderKind, isExternalData, modelFileName } from '../dtype.js';
 import type { HubFile } from './hub-client.js';
 
 const REQUIRED = ['config.json', 'preprocessor_config.json', 'tokenizer.json'];
 const OPTIONAL = ['tokenizer_config.json', 'special_tokens_map.json', 'zeroshot.json'];
-
-/** Is `candidate` an external-data file of the graph `graph` (`x.onnx_data`, `x.onnx.data`, `x.onnx_data_1`)? */
-function isExternalData(graph: string, candidate: string): boolean {
-  return (
-    candidate !== graph && candidate.startsWith(graph) && /^[._]data/.test(candidate.slice(graph.length))
-  );
-}
 
 function graphFor(files: HubFile[], kind: EncoderKind, dtype: ModelDtype, repo: string): HubFile {
   const name = modelFileName(kind, dtype);
