@@ -125,6 +125,8 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         batchSize: config.batchSize,
         maxWaitMs: config.maxWaitMs,
         resize: config.resize,
+        iccProfiles: config.iccProfiles,
+        decodeMemoryBytes: config.decodeMemoryMb * 1024 * 1024,
         env,
         onWarning: (msg) => log.warn(msg),
         // The classifier times decode per image and inference per batch; fetch, embed (decode + batching +
@@ -194,6 +196,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       inFlight: new Semaphore(config.maxInFlight),
       fetchConcurrency: config.fetchConcurrency,
       maxImageBytes: config.maxImageBytes,
+      httpSources: { allowHosts: config.httpSources },
       embeddings,
       shutdown: shutdown.signal,
       ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
