@@ -1,6 +1,6 @@
 import { TextEncoder, VisionEncoder } from './encoders/index.js';
 import { type ErrorInfo, ImageError, ModelError, toErrorInfo, UsageError } from './errors/index.js';
-import { imageName, readImageSource } from './io/index.js';
+import { type HttpSourcePolicy, imageName, parseHttpSources, readImageSource } from './io/index.js';
 import { loadModelSpec, parseDtype, resolveModelDir } from './model/index.js';
 import { positiveInt, resolveBatcherOptions } from './pipeline/batcher-options.js';
 import { type BatchEvent, ImageEmbeddingBatcher, mapConcurrent } from './pipeline/index.js';
@@ -54,6 +54,11 @@ export interface ClassifierOptions {
   limits?: Partial<ImageLimits>;
   /** Deadline for downloading http(s) images (default 30 s). */
   fetchTimeoutMs?: number;
+  /**
+   * Which http(s) image hosts may be fetched (default OPEN_HTTP_SOURCES: any, as curl would). Services that
+   * classify URLs given by others should pass an allow-list: `{ allowHosts: ['images.example.com'] }`.
+   */
+  httpSources?: HttpSourcePolicy;
   /** Labels kept in the text-embedding LRU (default 10,000). */
   textCacheSize?: number;
   /** One-off warnings (CUDA fallback, label truncated to 77 tokens); default process.emitWarning. */
@@ -190,6 +195,7 @@ class EngineClassifier implements Classifier {
         const data = await readImageSource(source, {
           maxBytes: this.maxBytes,
           fetchTimeoutMs: this.opts.fetchTimeoutMs,
+          ...(this.opts.httpSources ? { httpSources: this.opts.httpSources } : {}),
         });
         return await this.batcher.embed(data);
       } catch (err) {
@@ -260,6 +266,8 @@ function validateClassifierOptions(opts: ClassifierOptions): void {
   resolveBatcherOptions(opts, 1);
   resolveImageLimits(opts.limits);
   validateResizeMode(opts.resize);
+  if (opts.httpSources !== undefined)
+    parseHttpSources(opts.httpSources.allowHosts ?? [], 'httpSources.allowHosts');
   for (const [name, max] of [
     ['fetchTimeoutMs', 3_600_000],
     ['textCacheSize', 10_000_000],

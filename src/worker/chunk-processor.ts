@@ -1,6 +1,7 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { ZodError } from 'zod';
 import { UsageError } from '../core/errors/index.js';
+import { type HttpSourcePolicy, NO_HTTP_SOURCES } from '../core/io/http-source-policy.js';
 import { Semaphore } from '../core/pipeline/semaphore.js';
 import type { ChunkImage, ChunkPayload, ResultLine } from '../jobs/index.js';
 import { chunkPayloadSchema } from '../jobs/index.js';
@@ -39,6 +40,8 @@ export interface ChunkProcessorDeps {
   inFlight: Semaphore;
   fetchConcurrency: number;
   maxImageBytes: number;
+  /** http(s) image sources (default: none allowed). */
+  httpSources?: HttpSourcePolicy;
   /** Stored image embeddings (`--store-embeddings` / `--reuse-embeddings`), see ./embeddings. */
   embeddings?: Pick<EmbeddingStore, 'lookup' | 'writePack'>;
   /** Aborted when a shutdown gives up waiting: unfinished chunks stop and write nothing (handed back). */
@@ -139,7 +142,10 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
         if (!embedding) {
           const endFetch = stage('fetch');
           const fetched = await fetchSlots.use(() =>
-            fetchImage(deps.storage, image.uri, { maxBytes: deps.maxImageBytes }),
+            fetchImage(deps.storage, image.uri, {
+              maxBytes: deps.maxImageBytes,
+              httpSources: deps.httpSources ?? NO_HTTP_SOURCES,
+            }),
           );
           endFetch();
           // The ETag of the bytes actually scored (the listing's may be older).

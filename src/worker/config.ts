@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { UsageError } from '../core/errors/index.js';
+import { parseHttpSources } from '../core/io/http-source-policy.js';
 import { MODEL_DTYPES } from '../core/model/dtype.js';
 import { int, redisUrl } from '../core/options.js';
 import { KNOWN_PROVIDERS } from '../core/runtime/runtime-options.js';
@@ -32,6 +33,8 @@ export interface WorkerConfig {
   scheduler: boolean;
   queueExporter: boolean;
   workerName: string;
+  /** http(s) image hosts allowed (`*`, `host`, `host:port`); empty: http(s) sources refused. */
+  httpSources: string[];
 }
 
 type Key = keyof WorkerConfig;
@@ -45,6 +48,8 @@ export interface WorkerOptionDef {
   /** Shown in --help; `undefined` means "not set". */
   defaultText: string;
   parse(raw: string, name: string): unknown;
+  /** The flag may be given several times (values collected; the env form is comma separated). */
+  repeatable?: boolean;
 }
 
 function oneOf<T extends string>(allowed: readonly T[]) {
@@ -101,6 +106,7 @@ const DEFAULTS: Omit<WorkerConfig, 'model' | 'dtype' | 'providers' | 'intraOpThr
   scheduler: true,
   queueExporter: true,
   workerName: `${os.hostname()}-${process.pid}`,
+  httpSources: [],
 };
 
 /** The one table behind `zeroshot worker --help`, env parsing and validation. */
@@ -288,6 +294,17 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     description: 'name stored on the jobs this worker processes',
     defaultText: 'hostname-pid',
     parse: text,
+  },
+  {
+    key: 'httpSources',
+    flag: '--allow-http-host <host>',
+    env: 'ZEROSHOT_HTTP_SOURCES',
+    description:
+      'allow http(s) image URLs from this host (host, host:port, or * for any host with public addresses); ' +
+      'repeatable, env comma separated',
+    defaultText: 'none (http(s) sources refused)',
+    parse: (raw, name) => parseHttpSources(raw, name),
+    repeatable: true,
   },
 ];
 

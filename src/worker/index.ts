@@ -194,6 +194,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       inFlight: new Semaphore(config.maxInFlight),
       fetchConcurrency: config.fetchConcurrency,
       maxImageBytes: config.maxImageBytes,
+      httpSources: { allowHosts: config.httpSources },
       embeddings,
       shutdown: shutdown.signal,
       ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
