@@ -1,5 +1,4 @@
 import sharp from 'sharp';
-import { fetchImageUrlWithEtag } from '../core/io/fetch-image-url.js';
 import { Semaphore } from '../core/pipeline/semaphore.js';
 import type { Storage } from '../storage/types.js';
 
@@ -18,7 +17,7 @@ export interface ThumbnailOptions {
 export type Thumbnail = { dataUri: string } | { error: string };
 
 /**
- * Small JPEG thumbnails (center-cropped squares) as data: URIs, so the report is one file that needs no
+ * Small JPEG thumbnails of `s3://` and `file://` images (center-cropped squares) as data: URIs, so the report is one file that needs no
  * network and no access to the bucket. A source that cannot be read or decoded yields `{ error }`.
  */
 export async function makeThumbnails(
@@ -34,9 +33,9 @@ export async function makeThumbnails(
   const one = async (uri: string) => {
     await slots.acquire();
     try {
-      const body = /^https?:\/\//.test(uri)
-        ? (await fetchImageUrlWithEtag(new URL(uri), { maxBytes })).body
-        : (await storage.get(uri, { maxBytes })).body;
+      // http(s) sources are opt-in per host for workers (SSRF); the report does not fetch them at all.
+      if (!/^(s3|file):\/\//.test(uri)) throw new Error('not fetched (http source)');
+      const { body } = await storage.get(uri, { maxBytes });
       const jpeg = await sharp(body, { limitInputPixels: 100_000_000, failOn: 'none' })
         .rotate()
         .resize(size, size, { fit: 'cover' })
