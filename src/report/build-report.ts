@@ -1,8 +1,7 @@
 import { UsageError } from '../core/errors/index.js';
-import { joinUri } from '../storage/index.js';
+import { runDirUri, summaryUri } from '../runs/output-layout.js';
 import { StorageError } from '../storage/storage-error.js';
 import type { Storage } from '../storage/types.js';
-import { SUMMARY_NAME } from '../worker/result-writer.js';
 import { collectResults } from './collect-results.js';
 import {
   cardImages,
@@ -62,9 +61,13 @@ function checkCount(name: string, value: number | undefined, min: number, max: n
   return value;
 }
 
-async function readSummary(storage: Storage, runDir: string): Promise<SummaryView | undefined> {
+async function readSummary(
+  storage: Storage,
+  output: string,
+  runId: string,
+): Promise<SummaryView | undefined> {
   try {
-    const { body } = await storage.get(joinUri(runDir, SUMMARY_NAME), { maxBytes: 16 * 1024 * 1024 });
+    const { body } = await storage.get(summaryUri(output, runId), { maxBytes: 16 * 1024 * 1024 });
     return JSON.parse(body.toString('utf8')) as SummaryView;
   } catch (err) {
     if (err instanceof StorageError && err.code === 'STORAGE_NOT_FOUND') return undefined;
@@ -89,8 +92,8 @@ export async function buildReport(
     thumbnailSize: checkCount('thumbnailSize', opts.thumbnailSize, 16, 512) ?? 96,
   };
   const bins = checkCount('bins', opts.bins, 2, 200) ?? 20;
-  const runDir = joinUri(source.output, `${source.runId}/`);
-  const summary = source.summary ?? (await readSummary(storage, runDir));
+  const runDir = runDirUri(source.output, source.runId);
+  const summary = source.summary ?? (await readSummary(storage, source.output, source.runId));
   const labels = source.labels ?? summary?.labels ?? [];
   const mode = source.mode ?? summary?.mode ?? 'softmax';
   const results = await collectResults(storage, runDir, {

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { ZeroshotError } from '../core/errors/index.js';
 import type { ProducerDeps } from '../producer/deps.js';
 import { withContext } from '../producer/deps.js';
-import { loadRun } from '../producer/run-record.js';
 import type { Storage } from '../storage/types.js';
 import { buildReport, type ReportOptions, type ReportSource, type ReportStats } from './build-report.js';
 import type { SummaryView } from './render-html.js';
@@ -67,7 +66,7 @@ export async function writeRunReport(
     }
   }
   return withContext(deps, async (ctx) => {
-    const run = await loadRun(ctx, runId);
+    const run = await ctx.runs.require(runId);
     const spec = parse<{ output?: string; labels?: string[]; mode?: string }>(run.spec) ?? {};
     const summary = parse<SummaryView>(run.summary);
     const output = run.output ?? spec.output;
