@@ -5,10 +5,13 @@ import { loadModelSpec, parseDtype, resolveModelDir } from './model/index.js';
 import { positiveInt, resolveBatcherOptions } from './pipeline/batcher-options.js';
 import { type BatchEvent, ImageEmbeddingBatcher, mapConcurrent } from './pipeline/index.js';
 import {
+  DecodeBudget,
+  type IccProfiles,
   type ImageLimits,
   ImagePreprocessor,
   type ResizeMode,
   resolveImageLimits,
+  validateIccProfiles,
   validateResizeMode,
 } from './preprocess/index.js';
 import { type RuntimeOptions, resolveIntraOpThreads, validateProviders } from './runtime/index.js';
@@ -51,6 +54,13 @@ export interface ClassifierOptions {
   intraOpThreads?: number;
   /** `exact` (default, matches the HF reference) or `fast` (JPEG shrink-on-load). */
   resize?: ResizeMode;
+  /** `ignore` (default, as Pillow and the HF reference) or `convert` embedded ICC profiles to sRGB. */
+  iccProfiles?: IccProfiles;
+  /**
+   * Bytes that concurrent decodes may hold at once, counted from each image header as width × height ×
+   * channels × bytes per sample (default 1 GiB); an image needing more than all of it is an ImageError.
+   */
+  decodeMemoryBytes?: number;
   limits?: Partial<ImageLimits>;
   /** Deadline for downloading http(s) images (default 30 s). */
   fetchTimeoutMs?: number;
@@ -111,7 +121,12 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
     onWarning: opts.onWarning,
   };
   // Validate cheap options before the (slow) sessions are created.
-  const pre = new ImagePreprocessor(spec.preprocess, { limits: opts.limits, resize: opts.resize });
+  const pre = new ImagePreprocessor(spec.preprocess, {
+    limits: opts.limits,
+    resize: opts.resize,
+    iccProfiles: opts.iccProfiles,
+    decodeMemory: opts.decodeMemoryBytes,
+  });
   const [vision, text] = await Promise.allSettled([
     VisionEncoder.create(spec, runtime),
     TextEncoder.create(spec, runtime),
@@ -266,6 +281,8 @@ function validateClassifierOptions(opts: ClassifierOptions): void {
   resolveBatcherOptions(opts, 1);
   resolveImageLimits(opts.limits);
   validateResizeMode(opts.resize);
+  validateIccProfiles(opts.iccProfiles);
+  if (opts.decodeMemoryBytes !== undefined) new DecodeBudget(opts.decodeMemoryBytes);
   if (opts.httpSources !== undefined)
     parseHttpSources(opts.httpSources.allowHosts ?? [], 'httpSources.allowHosts');
   for (const [name, max] of [

@@ -4,7 +4,6 @@ import { jobIds } from '../jobs/index.js';
 import { logger } from '../observability/logger.js';
 import { type ProducerContext, type ProducerDeps, withContext } from './deps.js';
 import { chunkQueue, closeAll, runQueue } from './queues.js';
-import { loadRun } from './run-record.js';
 
 export interface FailedChunk {
   index: number;
@@ -30,7 +29,7 @@ async function failedOf(ctx: ProducerContext, runId: string): Promise<FailedChun
       entries = Object.entries(ignored).map(([key, reason]) => [key.slice(key.lastIndexOf(':') + 1), reason]);
     } else {
       // The parent is gone (retention): scan the chunk ids of the run instead.
-      const n = Number((await ctx.redis.hget(ctx.keys.run(runId), 'chunks')) ?? 0);
+      const n = await ctx.runs.chunkCount(runId);
       entries = [];
       for (let i = 0; i < n; i++) {
         const id = jobIds.chunk(runId, i);
@@ -59,7 +58,7 @@ async function failedOf(ctx: ProducerContext, runId: string): Promise<FailedChun
 /** Chunks of a run that failed after all their attempts, with BullMQ's failedReason. */
 export async function listFailedChunks(runId: string, deps?: ProducerDeps): Promise<FailedChunk[]> {
   return withContext(deps, async (ctx) => {
-    await loadRun(ctx, runId);
+    await ctx.runs.require(runId, { lite: true });
     return failedOf(ctx, runId);
   });
 }
@@ -79,7 +78,7 @@ export interface RetryResult {
  */
 export async function retryFailedChunks(runId: string, deps?: ProducerDeps): Promise<RetryResult> {
   return withContext(deps, async (ctx) => {
-    const run = await loadRun(ctx, runId);
+    const run = await ctx.runs.require(runId, { lite: true });
     if (run.state === 'cancelled') {
       throw new ZeroshotError(
         'RUN_CANCELLED',
@@ -101,11 +100,7 @@ export async function retryFailedChunks(runId: string, deps?: ProducerDeps): Pro
       }
       const parentState = await parent.getState();
       if (parentState === 'completed' || parentState === 'failed') {
-        await ctx.redis
-          .multi()
-          .hset(ctx.keys.run(runId), { state: 'running', retriedAt: new Date().toISOString() })
-          .hdel(ctx.keys.run(runId), 'finishedAt', 'summary')
-          .exec();
+        await ctx.runs.reopen(runId);
       }
       let retried = 0;
       for (const f of failed) {

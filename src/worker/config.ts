@@ -23,6 +23,8 @@ export interface WorkerConfig {
   maxImageBytes: number;
   intraOpThreads?: number;
   resize: 'exact' | 'fast';
+  iccProfiles: 'ignore' | 'convert';
+  decodeMemoryMb: number;
   metricsPort: number;
   metricsHost: string;
   shutdownTimeoutMs: number;
@@ -95,6 +97,8 @@ const DEFAULTS: Omit<WorkerConfig, 'model' | 'dtype' | 'providers' | 'intraOpThr
   maxInFlight: 128,
   maxImageBytes: 64 * 1024 * 1024,
   resize: 'exact',
+  iccProfiles: 'ignore',
+  decodeMemoryMb: 1024,
   metricsPort: 9464,
   metricsHost: '127.0.0.1',
   shutdownTimeoutMs: 30_000,
@@ -214,6 +218,22 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     description: 'preprocessing: exact (CLIP reference) or fast (shrink-on-load)',
     defaultText: DEFAULTS.resize,
     parse: oneOf(['exact', 'fast'] as const),
+  },
+  {
+    key: 'iccProfiles',
+    flag: '--icc-profiles <mode>',
+    env: 'ZEROSHOT_ICC_PROFILES',
+    description: 'embedded ICC profiles: ignore (as the HF/Pillow reference) or convert (to sRGB)',
+    defaultText: DEFAULTS.iccProfiles,
+    parse: oneOf(['ignore', 'convert'] as const),
+  },
+  {
+    key: 'decodeMemoryMb',
+    flag: '--decode-memory-mb <n>',
+    env: 'ZEROSHOT_DECODE_MEMORY_MB',
+    description: 'memory budget of concurrent decodes (width × height × channels × bytes per sample)',
+    defaultText: String(DEFAULTS.decodeMemoryMb),
+    parse: int(1, 1024 * 1024),
   },
   {
     key: 'metricsPort',

@@ -11,6 +11,7 @@ import { type Logger, redactUrl, logger as rootLogger } from '../observability/l
 import { createMetrics, type Metrics, metrics as processMetrics } from '../observability/metrics.js';
 import { type QueueDepthExporter, startQueueDepthExporter } from '../observability/queue-depth-exporter.js';
 import { readinessFromChecks, redisPingCheck } from '../observability/readiness.js';
+import { RunStore } from '../runs/index.js';
 import { createStorage, storageConfigFromEnv } from '../storage/index.js';
 import type { Storage, StorageConfig } from '../storage/types.js';
 import { ActiveJobs } from './active-jobs.js';
@@ -19,7 +20,6 @@ import { resolveWorkerConfig, type WorkerConfig } from './config.js';
 import { createEmbeddingStore, SharedTextEmbeddings } from './embeddings/index.js';
 import { createFinalizeProcessor } from './finalize-run.js';
 import { MemoizedLabelEmbeddings, templateOptions } from './label-embeddings.js';
-import { RunStore } from './run-store.js';
 import { type StopScheduler, startScheduler } from './scheduler.js';
 import type { WorkerClassifier } from './worker-classifier.js';
 
@@ -125,6 +125,8 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         batchSize: config.batchSize,
         maxWaitMs: config.maxWaitMs,
         resize: config.resize,
+        iccProfiles: config.iccProfiles,
+        decodeMemoryBytes: config.decodeMemoryMb * 1024 * 1024,
         env,
         onWarning: (msg) => log.warn(msg),
         // The classifier times decode per image and inference per batch; fetch, embed (decode + batching +

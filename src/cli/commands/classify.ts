@@ -23,6 +23,8 @@ interface ClassifyFlags {
   dtype?: ModelDtype;
   batchSize?: number;
   fastResize?: boolean;
+  iccProfiles?: 'ignore' | 'convert';
+  decodeMemoryMb?: number;
   json?: boolean;
   allowHttpHost?: string[];
 }
@@ -64,6 +66,17 @@ export function register(program: Command): void {
       '--fast-resize',
       'JPEG shrink-on-load: faster, slightly less faithful to the reference preprocessing',
     )
+    .addOption(
+      new Option(
+        '--icc-profiles <mode>',
+        'embedded ICC profiles: ignore (default, as the HF/Pillow reference) or convert to sRGB',
+      ).choices(['ignore', 'convert']),
+    )
+    .option(
+      '--decode-memory-mb <n>',
+      'memory budget of concurrent decodes, from each header (default 1024)',
+      positiveInt,
+    )
     .option('--json', 'print one JSON array of {image, labels} / {image, error}')
     .option(
       '--allow-http-host <host>',
@@ -96,6 +109,8 @@ async function run(args: string[], flags: ClassifyFlags): Promise<number> {
     dtype: flags.dtype,
     batchSize: flags.batchSize,
     resize: flags.fastResize ? 'fast' : 'exact',
+    iccProfiles: flags.iccProfiles,
+    decodeMemoryBytes: flags.decodeMemoryMb === undefined ? undefined : flags.decodeMemoryMb * 1024 * 1024,
     onWarning: warn,
     ...httpSourcesFrom(flags.allowHttpHost, process.env.ZEROSHOT_HTTP_SOURCES),
   });
