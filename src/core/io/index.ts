@@ -5,6 +5,7 @@ export {
   fetchImageUrl,
   fetchImageUrlWithEtag,
 } from './fetch-image-url.js';
+export { hasImageExtension, IMAGE_EXTENSIONS } from './image-extensions.js';
 export { imageName } from './image-name.js';
 export { readImageFile } from './read-image-file.js';
 export { type ReadImageOptions, readImageSource } from './read-image-source.js';
