@@ -7,6 +7,7 @@ import { KNOWN_PROVIDERS } from '../core/runtime/runtime-options.js';
 import type { ExecutionProvider, ModelDtype } from '../core/types.js';
 import { queueConfigFromEnv } from '../jobs/connection.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
+import { parseAllowedHosts } from '../observability/http/host-check.js';
 
 /** Everything `zeroshot worker` can be told. Flags override environment variables, which override defaults. */
 export interface WorkerConfig {
@@ -37,6 +38,8 @@ export interface WorkerConfig {
   workerName: string;
   /** http(s) image hosts allowed (`*`, `host`, `host:port`); empty: http(s) sources refused. */
   httpSources: string[];
+  /** Host header names the metrics server accepts besides IP literals, localhost and metricsHost. */
+  metricsAllowedHosts: string[];
 }
 
 type Key = keyof WorkerConfig;
@@ -111,6 +114,7 @@ const DEFAULTS: Omit<WorkerConfig, 'model' | 'dtype' | 'providers' | 'intraOpThr
   queueExporter: true,
   workerName: `${os.hostname()}-${process.pid}`,
   httpSources: [],
+  metricsAllowedHosts: [],
 };
 
 /** The one table behind `zeroshot worker --help`, env parsing and validation. */
@@ -324,6 +328,17 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
       'repeatable, env comma separated',
     defaultText: 'none (http(s) sources refused)',
     parse: (raw, name) => parseHttpSources(raw, name),
+    repeatable: true,
+  },
+  {
+    key: 'metricsAllowedHosts',
+    flag: '--metrics-allowed-host <name>',
+    env: 'ZEROSHOT_METRICS_ALLOWED_HOSTS',
+    description:
+      'Host header names the metrics server answers besides IP literals, localhost and --metrics-host ' +
+      '(DNS rebinding guard; * = any); repeatable, env comma separated',
+    defaultText: 'none',
+    parse: (raw, name) => parseAllowedHosts(raw, name),
     repeatable: true,
   },
 ];

@@ -105,6 +105,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         host: config.metricsHost,
         registry: m.registry,
         isReady,
+        allowedHosts: config.metricsAllowedHosts,
         logger: log,
       }).catch((err: NodeJS.ErrnoException) => {
         if (err?.code !== 'EADDRINUSE') throw err;
