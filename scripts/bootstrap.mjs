@@ -87,22 +87,30 @@ export function ensureRedisServer() {
  * clone in a temp directory). Exported to the environment as an absolute path so every child agrees.
  */
 export function sharedDir() {
+  const found = findSharedDir();
+  if (!found.dir) {
+    fail(
+      `the shared files are missing (looked in ${found.candidates.join(', ')})`,
+      'set ZEROSHOT_SHARED_DIR to the shared/ folder (models/, images/, golden/)',
+    );
+  }
+  return found.dir;
+}
+
+/** sharedDir() without failing: `{dir}` when found (and exported), else `{candidates}` looked at. */
+export function findSharedDir() {
   if (process.env.ZEROSHOT_SHARED_DIR) {
-    return (process.env.ZEROSHOT_SHARED_DIR = path.resolve(ROOT, process.env.ZEROSHOT_SHARED_DIR));
+    const dir = path.resolve(ROOT, process.env.ZEROSHOT_SHARED_DIR);
+    process.env.ZEROSHOT_SHARED_DIR = dir;
+    return { dir, candidates: [dir] };
   }
   const candidates = [path.resolve(ROOT, '../shared')];
   const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], { cwd: ROOT, encoding: 'utf8' });
   const url = origin.status === 0 ? origin.stdout.trim().replace(/^file:\/\//, '') : '';
   if (url && path.isAbsolute(url)) candidates.push(path.resolve(url, '../shared'));
-  const found = candidates.find((dir) => existsSync(dir));
-  if (!found) {
-    fail(
-      `the shared files are missing (looked in ${candidates.join(', ')})`,
-      'set ZEROSHOT_SHARED_DIR to the shared/ folder (models/, images/, golden/)',
-    );
-  }
-  process.env.ZEROSHOT_SHARED_DIR = found;
-  return found;
+  const dir = candidates.find((d) => existsSync(d));
+  if (dir) process.env.ZEROSHOT_SHARED_DIR = dir;
+  return { dir, candidates };
 }
 
 /**

@@ -5,6 +5,7 @@ import { type Command, Option } from 'commander';
 import { createClassifier } from '../../core/classifier.js';
 import { UsageError } from '../../core/errors/index.js';
 import { hasImageExtension, IMAGE_EXTENSIONS } from '../../core/io/image-extensions.js';
+import { parseHttpSources } from '../../core/io/index.js';
 import { MODEL_DTYPES, parseDtype } from '../../core/model/index.js';
 import { flagOrEnv, providerList } from '../../core/options.js';
 import { resolveTemplates, validateScoreOptions } from '../../core/scoring/index.js';
@@ -27,8 +28,11 @@ interface ClassifyFlags {
   dtype?: string;
   batchSize?: number;
   fastResize?: boolean;
+  iccProfiles?: 'ignore' | 'convert';
+  decodeMemoryMb?: number;
   json?: boolean;
   jsonl?: boolean;
+  allowHttpHost?: string[];
 }
 
 export function register(program: Command): void {
@@ -72,10 +76,27 @@ export function register(program: Command): void {
       '--fast-resize',
       'JPEG shrink-on-load: faster, slightly less faithful to the reference preprocessing',
     )
+    .addOption(
+      new Option(
+        '--icc-profiles <mode>',
+        'embedded ICC profiles: ignore (default, as the HF/Pillow reference) or convert to sRGB',
+      ).choices(['ignore', 'convert']),
+    )
+    .option(
+      '--decode-memory-mb <n>',
+      'memory budget of concurrent decodes, from each header (default 1024)',
+      positiveInt,
+    )
     .option('--json', 'print one JSON array of {image, labels} / {image, error} at the end')
     .option(
       '--jsonl',
       'print one JSON line per image as soon as it is scored (completion order; keeps nothing in memory)',
+    )
+    .option(
+      '--allow-http-host <host>',
+      'only fetch http(s) images from these hosts (host, host:port, or * for public addresses; repeatable; ' +
+        'env ZEROSHOT_HTTP_SOURCES). Default: any URL, as curl would',
+      collect,
     )
     .addHelpText(
       'after',
@@ -85,6 +106,13 @@ export function register(program: Command): void {
         '2 usage error (no labels, duplicate labels, bad option), 3 the model could not be loaded.',
     )
     .action(action(async (images: string[], flags: ClassifyFlags) => run(images, flags)));
+}
+
+/** On the user's own machine any URL is fetched, unless a flag or ZEROSHOT_HTTP_SOURCES restricts it. */
+function httpSourcesFrom(flag: string[] | undefined, env: string | undefined) {
+  if (flag?.length) return { httpSources: { allowHosts: parseHttpSources(flag, '--allow-http-host') } };
+  if (env?.trim()) return { httpSources: { allowHosts: parseHttpSources(env, 'ZEROSHOT_HTTP_SOURCES') } };
+  return {};
 }
 
 /** Everything that can be checked without the model, so a typo fails in milliseconds. */
@@ -107,6 +135,7 @@ async function parseFlags(flags: ClassifyFlags, env: NodeJS.ProcessEnv) {
   return {
     labels,
     scoring,
+    http: httpSourcesFrom(flags.allowHttpHost, env.ZEROSHOT_HTTP_SOURCES),
     providers: provider === undefined ? undefined : providerList(provider, providerName),
     dtype:
       dtype === undefined
@@ -124,6 +153,9 @@ async function run(args: string[], flags: ClassifyFlags): Promise<number> {
     dtype: parsed.dtype,
     batchSize: flags.batchSize,
     resize: flags.fastResize ? 'fast' : 'exact',
+    iccProfiles: flags.iccProfiles,
+    decodeMemoryBytes: flags.decodeMemoryMb === undefined ? undefined : flags.decodeMemoryMb * 1024 * 1024,
+    ...parsed.http,
     onWarning: (msg) => printError(`zeroshot: warning: ${msg}\n`),
   });
   const progress = progressBar(images.length);
