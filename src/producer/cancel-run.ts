@@ -30,7 +30,7 @@ export async function removePendingChunks(ctx: ProducerContext, runId: string): 
       );
       const results = await Promise.all(
         ids.map(async (id) => {
-          const job = await queue.getJob(id);
+          const job = await queue.getJob(id).catch(() => undefined); // data not JSON: left to the worker
           if (!job || !PENDING.has(await job.getState())) return 0;
           try {
             await job.remove();

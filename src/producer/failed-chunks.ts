@@ -1,4 +1,4 @@
-import { Job } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
 import { ZeroshotError } from '../core/errors/index.js';
 import { jobIds } from '../jobs/index.js';
 import { logger } from '../observability/logger.js';
@@ -14,6 +14,9 @@ export interface FailedChunk {
   images?: number;
   finishedOn?: string;
 }
+
+/** A chunk job, or undefined when it is gone or its stored data is not JSON (a poison job stays failed). */
+const readJob = (queue: Queue, jobId: string) => Job.fromId(queue, jobId).catch(() => undefined);
 
 const indexOf = (jobId: string) => Number(/-chunk-(\d+)$/.exec(jobId)?.[1] ?? -1);
 
@@ -38,7 +41,7 @@ async function failedOf(ctx: ProducerContext, runId: string): Promise<FailedChun
     }
     const out: FailedChunk[] = [];
     for (const [jobId, reason] of entries) {
-      const job = await Job.fromId(chunks, jobId);
+      const job = await readJob(chunks, jobId);
       const data = job?.data as { images?: unknown[] } | undefined;
       out.push({
         index: indexOf(jobId),
@@ -104,7 +107,7 @@ export async function retryFailedChunks(runId: string, deps?: ProducerDeps): Pro
       }
       let retried = 0;
       for (const f of failed) {
-        const job = await Job.fromId(chunks, f.jobId);
+        const job = await readJob(chunks, f.jobId);
         if (!job || (await job.getState()) !== 'failed') continue;
         await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
         retried++;

@@ -13,6 +13,7 @@ import type { EmbeddingStore, StoredRow } from './embeddings/index.js';
 import { judgeImageError, unrecoverable, type Verdict } from './error-policy.js';
 import { fetchImage } from './fetch-image.js';
 import type { LabelEmbeddingSource } from './label-embeddings.js';
+import { unreadableReason } from './poison-tolerant-worker.js';
 import { ThrottledProgress } from './progress-reporter.js';
 import { writePart } from './result-writer.js';
 import type { WorkerClassifier } from './worker-classifier.js';
@@ -73,6 +74,8 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
 
   return async function processChunk(job: Job, token?: string): Promise<ChunkResult> {
     const endJob = m.jobDuration.startTimer();
+    const unreadable = unreadableReason(job.data);
+    if (unreadable) throw unrecoverable('JOB_INVALID_PAYLOAD', `chunk job ${job.id}: ${unreadable}`);
     const parsed = chunkPayloadSchema.safeParse(job.data);
     if (!parsed.success) {
       throw unrecoverable('JOB_INVALID_PAYLOAD', `chunk job ${job.id}: ${formatZodError(parsed.error)}`);

@@ -8,6 +8,7 @@ import type { ChunkResult } from './chunk-processor.js';
 import { formatZodError } from './chunk-processor.js';
 import { unrecoverable } from './error-policy.js';
 import { templateOptions } from './label-embeddings.js';
+import { unreadableReason } from './poison-tolerant-worker.js';
 import { buildRunSummary, type RunSummary } from './run-summary.js';
 import type { WorkerClassifier } from './worker-classifier.js';
 
@@ -35,6 +36,8 @@ export function chunkIndexFromKey(jobKey: string): number | undefined {
  */
 export function createFinalizeProcessor(deps: FinalizeDeps) {
   return async function finalizeRun(job: Job, token?: string): Promise<RunSummary> {
+    const unreadable = unreadableReason(job.data);
+    if (unreadable) throw unrecoverable('JOB_INVALID_PAYLOAD', `finalize job ${job.id}: ${unreadable}`);
     const parsed = finalizePayloadSchema.safeParse(job.data);
     if (!parsed.success) {
       throw unrecoverable('JOB_INVALID_PAYLOAD', `finalize job ${job.id}: ${formatZodError(parsed.error)}`);

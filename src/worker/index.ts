@@ -1,4 +1,4 @@
-import { type Job, Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { type Classifier, createClassifier } from '../core/classifier.js';
@@ -20,6 +20,7 @@ import { resolveWorkerConfig, type WorkerConfig } from './config.js';
 import { createEmbeddingStore, SharedTextEmbeddings } from './embeddings/index.js';
 import { createFinalizeProcessor } from './finalize-run.js';
 import { MemoizedLabelEmbeddings, templateOptions } from './label-embeddings.js';
+import { PoisonTolerantWorker } from './poison-tolerant-worker.js';
 import { type StopScheduler, startScheduler } from './scheduler.js';
 import type { WorkerClassifier } from './worker-classifier.js';
 
@@ -105,6 +106,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         host: config.metricsHost,
         registry: m.registry,
         isReady,
+        allowedHosts: config.metricsAllowedHosts,
         logger: log,
       }).catch((err: NodeJS.ErrnoException) => {
         if (err?.code !== 'EADDRINUSE') throw err;
@@ -209,11 +211,14 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       log,
       retryMs: config.finalizeRetryMs,
     });
-    const chunkWorker = new Worker(QUEUES.chunks, active.track(processChunk), {
+    const chunkWorker = new PoisonTolerantWorker(QUEUES.chunks, active.track(processChunk), {
       ...common,
       concurrency: config.concurrency,
     });
-    const finalizeWorker = new Worker(QUEUES.runs, active.track(finalizeRun), { ...common, concurrency: 2 });
+    const finalizeWorker = new PoisonTolerantWorker(QUEUES.runs, active.track(finalizeRun), {
+      ...common,
+      concurrency: 2,
+    });
     for (const [queue, w] of [
       [QUEUES.chunks, chunkWorker],
       [QUEUES.runs, finalizeWorker],
