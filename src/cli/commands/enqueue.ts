@@ -21,6 +21,7 @@ import {
   positiveInt,
   probability,
 } from '../options.js';
+import { count, print, printError, safeJson } from '../output.js';
 import { formatSeconds, formatStatus, quietLogs } from './runs.js';
 
 /** Flags shared by `zeroshot enqueue` and `zeroshot schedule add`. */
@@ -191,7 +192,7 @@ function progressReporter(): { update(s: RunStatus): void; stop(): void } {
       if (Date.now() - last < 5_000) return;
       last = Date.now();
       const processed = s.images.done + s.images.failed;
-      process.stderr.write(
+      printError(
         `${new Date().toISOString()} ${s.runId} ${s.state}: ${processed}/${s.images.total} images, ${s.images.failed} failed, ${chunkText(s)}, ${s.rate} img/s, ETA ${formatSeconds(s.etaSeconds)}\n`,
       );
     },
@@ -214,20 +215,20 @@ async function run(uris: string[], flags: EnqueueCliFlags): Promise<number> {
   const deps = depsFrom(flags);
   const res = await enqueueRun(opts, deps);
   if (!flags.wait) {
-    if (flags.json) process.stdout.write(`${JSON.stringify(res)}\n`);
+    if (flags.json) print(`${safeJson(res)}\n`);
     else {
-      process.stdout.write(`${res.runId}\n`);
-      process.stderr.write(
+      print(`${res.runId}\n`);
+      printError(
         res.created
-          ? `enqueued ${res.images} images in ${res.chunks} chunks (zeroshot status ${res.runId})\n`
+          ? `enqueued ${count(res.images, 'image')} in ${count(res.chunks, 'chunk')} (zeroshot status ${res.runId})\n`
           : `run ${res.runId} already exists: nothing enqueued\n`,
       );
     }
     return EXIT.ok;
   }
   if (!flags.json)
-    process.stderr.write(
-      `${res.runId}: ${res.images} images in ${res.chunks} chunks; waiting for workers...\n`,
+    printError(
+      `${res.runId}: ${count(res.images, 'image')} in ${count(res.chunks, 'chunk')}; waiting for workers...\n`,
     );
   const progress = progressReporter();
   let final: RunStatus;
@@ -237,7 +238,7 @@ async function run(uris: string[], flags: EnqueueCliFlags): Promise<number> {
       {
         onProgress: (s) => progress.update(s),
         onNoWorker: ({ queue, seconds }) =>
-          process.stderr.write(
+          printError(
             `\nwarning: no worker is consuming queue ${queue} (none seen for ${seconds}s): start one with ` +
               '`zeroshot worker` (same REDIS_URL and ZEROSHOT_QUEUE_PREFIX)\n',
           ),
@@ -250,13 +251,13 @@ async function run(uris: string[], flags: EnqueueCliFlags): Promise<number> {
   } catch (err) {
     if (!(err instanceof ZeroshotError && err.code === 'WAIT_TIMEOUT')) throw err;
     progress.stop();
-    process.stderr.write(`zeroshot: ${err.code}: ${err.message}\n`);
+    printError(`zeroshot: ${err.code}: ${err.message}\n`);
     return EXIT.timeout;
   } finally {
     progress.stop();
   }
-  if (flags.json) process.stdout.write(`${JSON.stringify({ ...res, status: final })}\n`);
-  else process.stdout.write(formatStatus(final));
+  if (flags.json) print(`${safeJson({ ...res, status: final })}\n`);
+  else print(formatStatus(final));
   const clean = final.state === 'completed' && final.images.failed === 0 && final.chunks.failed === 0;
   return clean ? EXIT.ok : EXIT.someFailed;
 }
