@@ -1,4 +1,4 @@
-import { type Job, Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { type Classifier, createClassifier } from '../core/classifier.js';
@@ -11,6 +11,7 @@ import { type Logger, redactUrl, logger as rootLogger } from '../observability/l
 import { createMetrics, type Metrics, metrics as processMetrics } from '../observability/metrics.js';
 import { type QueueDepthExporter, startQueueDepthExporter } from '../observability/queue-depth-exporter.js';
 import { readinessFromChecks, redisPingCheck } from '../observability/readiness.js';
+import { RunStore } from '../runs/index.js';
 import { createStorage, storageConfigFromEnv } from '../storage/index.js';
 import type { Storage, StorageConfig } from '../storage/types.js';
 import { ActiveJobs } from './active-jobs.js';
@@ -19,7 +20,7 @@ import { resolveWorkerConfig, type WorkerConfig } from './config.js';
 import { createEmbeddingStore, SharedTextEmbeddings } from './embeddings/index.js';
 import { createFinalizeProcessor } from './finalize-run.js';
 import { MemoizedLabelEmbeddings, templateOptions } from './label-embeddings.js';
-import { RunStore } from './run-store.js';
+import { PoisonTolerantWorker } from './poison-tolerant-worker.js';
 import { type StopScheduler, startScheduler } from './scheduler.js';
 import type { WorkerClassifier } from './worker-classifier.js';
 
@@ -105,6 +106,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         host: config.metricsHost,
         registry: m.registry,
         isReady,
+        allowedHosts: config.metricsAllowedHosts,
         logger: log,
       }).catch((err: NodeJS.ErrnoException) => {
         if (err?.code !== 'EADDRINUSE') throw err;
@@ -209,11 +211,14 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       log,
       retryMs: config.finalizeRetryMs,
     });
-    const chunkWorker = new Worker(QUEUES.chunks, active.track(processChunk), {
+    const chunkWorker = new PoisonTolerantWorker(QUEUES.chunks, active.track(processChunk), {
       ...common,
       concurrency: config.concurrency,
     });
-    const finalizeWorker = new Worker(QUEUES.runs, active.track(finalizeRun), { ...common, concurrency: 2 });
+    const finalizeWorker = new PoisonTolerantWorker(QUEUES.runs, active.track(finalizeRun), {
+      ...common,
+      concurrency: 2,
+    });
     for (const [queue, w] of [
       [QUEUES.chunks, chunkWorker],
       [QUEUES.runs, finalizeWorker],
@@ -356,6 +361,10 @@ function throttled(intervalMs: number) {
 
 function observeJobs(queue: string, w: Worker, m: Metrics, log: Logger): void {
   const shouldLog = throttled(30_000);
+  // Export every outcome and retry kind at 0 from the start: increase()/rate() in the alerts then see the
+  // first failure after a restart (a series that appears at 1 has no increase).
+  for (const outcome of ['completed', 'retried', 'failed']) m.jobs.inc({ queue, outcome }, 0);
+  for (const kind of ['job', 'stalled', 'storage']) m.retries.inc({ kind }, 0);
   w.on('completed', () => m.jobs.inc({ queue, outcome: 'completed' }));
   w.on('failed', (job: Job | undefined, err: Error) => {
     const willRetry =
