@@ -113,11 +113,14 @@ export function findSharedDir() {
   return { dir, candidates };
 }
 
-/** `build`: 'strict' (type errors fail), 'lenient' (warn, run what tsc emitted) or false (no build). */
-export function bootstrap({ redis = false, build = 'strict' } = {}) {
+/**
+ * `build`: 'strict' (type errors fail), 'lenient' (warn, run what tsc emitted) or false (no build).
+ * `shared`: require the shared folder (false: the caller needs nothing outside the clone).
+ */
+export function bootstrap({ redis = false, build = 'strict', shared = true } = {}) {
   const [major] = process.versions.node.split('.').map(Number);
   if (major < 20) fail(`Node ${process.versions.node} is too old`, 'install Node.js 20 or newer');
-  sharedDir();
+  if (shared) sharedDir();
   ensureDependencies();
   if (build) ensureBuild({ lenient: build === 'lenient' });
   if (redis) ensureRedisServer();

@@ -13,6 +13,7 @@ import { readinessFromChecks, redisPingCheck } from '../../observability/readine
 import { closeOnSignals } from '../../worker/shutdown.js';
 import { action, EXIT } from '../exit.js';
 import { addConnectionOptions, collect } from '../options.js';
+import { printError } from '../output.js';
 
 function redisUrlOf(flag: string | undefined): string | undefined {
   const url = flagOrEnv(flag, 'REDIS_URL');
@@ -127,7 +128,7 @@ async function runDashboard(flags: DashboardFlags): Promise<number> {
     allowedHosts: allowedHostsOf(flags.allowedHost, 'ZEROSHOT_DASHBOARD_ALLOWED_HOSTS'),
     logger: log,
   });
-  process.stderr.write(`zeroshot dashboard: ${dashboard.url}/ (Ctrl-C to stop)\n`);
+  printError(`zeroshot dashboard: ${dashboard.url}/ (Ctrl-C to stop)\n`);
   await closeOnSignals(() => dashboard.close(), { log, shutdownTimeoutMs: SHUTDOWN_MS });
   return EXIT.ok;
 }
