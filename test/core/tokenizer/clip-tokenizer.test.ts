@@ -4,14 +4,14 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadModelSpec } from '../../../src/core/model/index.js';
 import { ClipTokenizer, htmlUnescape } from '../../../src/core/tokenizer/index.js';
-import { GOLDEN_DIR, TINY_MODEL_DIR } from '../../support/shared.js';
+import { GOLDEN_DIR, TINY_MODEL_DIR } from '../../support/fixtures.js';
 
 interface GoldenCase {
   text: string;
   ids: number[];
   truncated: boolean;
 }
-const golden = JSON.parse(readFileSync(path.join(GOLDEN_DIR, 'tokenizer.json'), 'utf8')) as {
+const golden = JSON.parse(readFileSync(path.join(GOLDEN_DIR, 'tokenizer-openai.json'), 'utf8')) as {
   context_length: number;
   end_id: number;
   cases: GoldenCase[];
