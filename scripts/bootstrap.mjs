@@ -82,26 +82,27 @@ export function ensureRedisServer() {
 }
 
 /**
- * The read-only shared files (models, sample photos, golden tensors): `ZEROSHOT_SHARED_DIR`, else
- * `../shared` next to the checkout, else `shared/` next to the repository this one was cloned from (a CI
- * clone in a temp directory). Exported to the environment as an absolute path so every child agrees.
+ * The optional workspace folder of benchmark inputs and references (ImageNet photos, transformers' golden
+ * tensors): `ZEROSHOT_SHARED_DIR`, else `../shared` next to the checkout, else `shared/` next to the
+ * repository this one was cloned from (a CI clone in a temp directory). Tests never need it: they read
+ * test/fixtures/. Exported to the environment as an absolute path so every child agrees; undefined when
+ * there is none.
  */
-export function sharedDir() {
+export function findSharedDir() {
+  let found;
   if (process.env.ZEROSHOT_SHARED_DIR) {
-    return (process.env.ZEROSHOT_SHARED_DIR = path.resolve(ROOT, process.env.ZEROSHOT_SHARED_DIR));
+    found = path.resolve(ROOT, process.env.ZEROSHOT_SHARED_DIR);
+  } else {
+    const candidates = [path.resolve(ROOT, '../shared')];
+    const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    const url = origin.status === 0 ? origin.stdout.trim().replace(/^file:\/\//, '') : '';
+    if (url && path.isAbsolute(url)) candidates.push(path.resolve(url, '../shared'));
+    found = candidates.find((dir) => existsSync(dir));
   }
-  const candidates = [path.resolve(ROOT, '../shared')];
-  const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], { cwd: ROOT, encoding: 'utf8' });
-  const url = origin.status === 0 ? origin.stdout.trim().replace(/^file:\/\//, '') : '';
-  if (url && path.isAbsolute(url)) candidates.push(path.resolve(url, '../shared'));
-  const found = candidates.find((dir) => existsSync(dir));
-  if (!found) {
-    fail(
-      `the shared files are missing (looked in ${candidates.join(', ')})`,
-      'set ZEROSHOT_SHARED_DIR to the shared/ folder (models/, images/, golden/)',
-    );
-  }
-  process.env.ZEROSHOT_SHARED_DIR = found;
+  if (found) process.env.ZEROSHOT_SHARED_DIR = found;
   return found;
 }
 
@@ -109,7 +110,6 @@ export function sharedDir() {
 export function bootstrap({ redis = false, build = 'strict' } = {}) {
   const [major] = process.versions.node.split('.').map(Number);
   if (major < 20) fail(`Node ${process.versions.node} is too old`, 'install Node.js 20 or newer');
-  sharedDir();
   ensureDependencies();
   if (build) ensureBuild({ lenient: build === 'lenient' });
   if (redis) ensureRedisServer();

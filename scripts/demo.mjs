@@ -1,6 +1,6 @@
 // `npm run demo`: the whole system on one machine, from a fresh clone with no manual step.
 // Installs and builds what is missing (bootstrap), starts a private redis-server unless REDIS_URL is set,
-// enqueues the shared sample photos with a label set, runs a worker in this process until the run
+// enqueues the bundled photos (test/fixtures/photos) with a label set, runs a worker in this process until the run
 // completes, then prints a results table and where the result files are (file:// under .cache/demo/).
 // Plain JavaScript on purpose: it runs before anything is compiled.
 import { spawn } from 'node:child_process';
@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { bootstrap, fail, ROOT, sharedDir } from './bootstrap.mjs';
+import { bootstrap, fail, ROOT } from './bootstrap.mjs';
 
 const say = (msg) => process.stderr.write(`[zeroshot] ${msg}\n`);
 const PREFIX = '{zeroshot-demo}'; // never touches the queues of a real deployment sharing REDIS_URL
@@ -17,13 +17,13 @@ const DISTRACTORS = ['a cat', 'a person', 'a car', 'a pizza', 'a mountain'];
 process.env.ZEROSHOT_LOG_LEVEL ??= 'warn';
 bootstrap({ redis: !process.env.REDIS_URL });
 
-const SHARED = sharedDir();
-const IMAGES = path.join(SHARED, 'images', 'imagenet-dev');
+const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+const IMAGES = path.join(FIXTURES, 'photos');
 
-/** A real model: ZEROSHOT_MODEL, else the first model directory in shared/models that is not a stand-in. */
+/** A real model: ZEROSHOT_MODEL, else the bundled random-weight stand-in (test/fixtures/tiny-clip). */
 function pickModel() {
   if (process.env.ZEROSHOT_MODEL) return { dir: process.env.ZEROSHOT_MODEL, standIn: false };
-  const modelsDir = path.join(SHARED, 'models');
+  const modelsDir = FIXTURES;
   const dirs = existsSync(modelsDir) ? readdirSync(modelsDir).sort() : [];
   let standIn;
   for (const name of dirs) {
@@ -139,7 +139,7 @@ function printTable(lines, summary, standIn) {
 
 async function main() {
   if (!existsSync(IMAGES)) {
-    fail(`the sample photos are missing: ${IMAGES}`, 'set ZEROSHOT_SHARED_DIR to the shared/ folder');
+    fail(`the sample photos are missing: ${IMAGES}`, 'restore test/fixtures/ from git');
   }
   const photos = readdirSync(IMAGES).filter((f) => /\.(jpe?g|png|webp)$/i.test(f));
   const model = pickModel();
