@@ -85,25 +85,22 @@ export function ensureRedisServer() {
  * The optional workspace folder of benchmark inputs and references (ImageNet photos, transformers' golden
  * tensors): `ZEROSHOT_SHARED_DIR`, else `../shared` next to the checkout, else `shared/` next to the
  * repository this one was cloned from (a CI clone in a temp directory). Tests never need it: they read
- * test/fixtures/. Exported to the environment as an absolute path so every child agrees; undefined when
- * there is none.
+ * test/fixtures/. Exported to the environment as an absolute path so every child agrees. Returns `{dir}`
+ * when found, else `{candidates}` (the folders looked at).
  */
 export function findSharedDir() {
-  let found;
   if (process.env.ZEROSHOT_SHARED_DIR) {
-    found = path.resolve(ROOT, process.env.ZEROSHOT_SHARED_DIR);
-  } else {
-    const candidates = [path.resolve(ROOT, '../shared')];
-    const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    const url = origin.status === 0 ? origin.stdout.trim().replace(/^file:\/\//, '') : '';
-    if (url && path.isAbsolute(url)) candidates.push(path.resolve(url, '../shared'));
-    found = candidates.find((dir) => existsSync(dir));
+    const dir = path.resolve(ROOT, process.env.ZEROSHOT_SHARED_DIR);
+    process.env.ZEROSHOT_SHARED_DIR = dir;
+    return { dir, candidates: [dir] };
   }
-  if (found) process.env.ZEROSHOT_SHARED_DIR = found;
-  return found;
+  const candidates = [path.resolve(ROOT, '../shared')];
+  const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], { cwd: ROOT, encoding: 'utf8' });
+  const url = origin.status === 0 ? origin.stdout.trim().replace(/^file:\/\//, '') : '';
+  if (url && path.isAbsolute(url)) candidates.push(path.resolve(url, '../shared'));
+  const dir = candidates.find((d) => existsSync(d));
+  if (dir) process.env.ZEROSHOT_SHARED_DIR = dir;
+  return { dir, candidates };
 }
 
 /** `build`: 'strict' (type errors fail), 'lenient' (warn, run what tsc emitted) or false (no build). */

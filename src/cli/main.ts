@@ -20,6 +20,7 @@ const MODULES: Record<string, () => Promise<CommandModule>> = {
   schedule: () => import('./commands/schedule.js'),
   worker: () => import('./commands/worker.js'),
   ops: () => import('./commands/ops.js'),
+  report: () => import('./commands/report.js'),
 };
 const MODULE_OF: Record<string, string> = {
   classify: 'classify',
@@ -34,6 +35,7 @@ const MODULE_OF: Record<string, string> = {
   worker: 'worker',
   exporter: 'ops',
   dashboard: 'ops',
+  report: 'report',
 };
 const invoked = MODULE_OF[process.argv[2] ?? ''];
 const load = invoked ? [invoked] : Object.keys(MODULES);

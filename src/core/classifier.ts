@@ -1,14 +1,17 @@
 import { TextEncoder, VisionEncoder } from './encoders/index.js';
 import { type ErrorInfo, ImageError, ModelError, toErrorInfo, UsageError } from './errors/index.js';
-import { imageName, readImageSource } from './io/index.js';
+import { type HttpSourcePolicy, imageName, parseHttpSources, readImageSource } from './io/index.js';
 import { loadModelSpec, parseDtype, resolveModelDir } from './model/index.js';
 import { positiveInt, resolveBatcherOptions } from './pipeline/batcher-options.js';
 import { type BatchEvent, ImageEmbeddingBatcher, mapConcurrent } from './pipeline/index.js';
 import {
+  DecodeBudget,
+  type IccProfiles,
   type ImageLimits,
   ImagePreprocessor,
   type ResizeMode,
   resolveImageLimits,
+  validateIccProfiles,
   validateResizeMode,
 } from './preprocess/index.js';
 import { type RuntimeOptions, resolveIntraOpThreads, validateProviders } from './runtime/index.js';
@@ -51,9 +54,21 @@ export interface ClassifierOptions {
   intraOpThreads?: number;
   /** `exact` (default, matches the HF reference) or `fast` (JPEG shrink-on-load). */
   resize?: ResizeMode;
+  /** `ignore` (default, as Pillow and the HF reference) or `convert` embedded ICC profiles to sRGB. */
+  iccProfiles?: IccProfiles;
+  /**
+   * Bytes that concurrent decodes may hold at once, counted from each image header as width × height ×
+   * channels × bytes per sample (default 1 GiB); an image needing more than all of it is an ImageError.
+   */
+  decodeMemoryBytes?: number;
   limits?: Partial<ImageLimits>;
   /** Deadline for downloading http(s) images (default 30 s). */
   fetchTimeoutMs?: number;
+  /**
+   * Which http(s) image hosts may be fetched (default OPEN_HTTP_SOURCES: any, as curl would). Services that
+   * classify URLs given by others should pass an allow-list: `{ allowHosts: ['images.example.com'] }`.
+   */
+  httpSources?: HttpSourcePolicy;
   /** Labels kept in the text-embedding LRU (default 10,000). */
   textCacheSize?: number;
   /** One-off warnings (CUDA fallback, label truncated to 77 tokens); default process.emitWarning. */
@@ -106,7 +121,12 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
     onWarning: opts.onWarning,
   };
   // Validate cheap options before the (slow) sessions are created.
-  const pre = new ImagePreprocessor(spec.preprocess, { limits: opts.limits, resize: opts.resize });
+  const pre = new ImagePreprocessor(spec.preprocess, {
+    limits: opts.limits,
+    resize: opts.resize,
+    iccProfiles: opts.iccProfiles,
+    decodeMemory: opts.decodeMemoryBytes,
+  });
   const [vision, text] = await Promise.allSettled([
     VisionEncoder.create(spec, runtime),
     TextEncoder.create(spec, runtime),
@@ -190,6 +210,7 @@ class EngineClassifier implements Classifier {
         const data = await readImageSource(source, {
           maxBytes: this.maxBytes,
           fetchTimeoutMs: this.opts.fetchTimeoutMs,
+          ...(this.opts.httpSources ? { httpSources: this.opts.httpSources } : {}),
         });
         return await this.batcher.embed(data);
       } catch (err) {
@@ -260,6 +281,10 @@ function validateClassifierOptions(opts: ClassifierOptions): void {
   resolveBatcherOptions(opts, 1);
   resolveImageLimits(opts.limits);
   validateResizeMode(opts.resize);
+  validateIccProfiles(opts.iccProfiles);
+  if (opts.decodeMemoryBytes !== undefined) new DecodeBudget(opts.decodeMemoryBytes);
+  if (opts.httpSources !== undefined)
+    parseHttpSources(opts.httpSources.allowHosts ?? [], 'httpSources.allowHosts');
   for (const [name, max] of [
     ['fetchTimeoutMs', 3_600_000],
     ['textCacheSize', 10_000_000],

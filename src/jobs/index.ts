@@ -1,4 +1,3 @@
 export * from './connection.js';
 export * from './names.js';
-export * from './run-hash.js';
 export * from './schemas.js';

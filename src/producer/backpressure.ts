@@ -20,7 +20,7 @@ export async function waitForRoom(
   let told = false;
   try {
     for (;;) {
-      if ((await ctx.redis.hget(ctx.keys.run(runId), 'state')) === 'cancelled') return true;
+      if ((await ctx.runs.state(runId)) === 'cancelled') return true;
       const parent = await Job.fromId(queue, jobIds.run(runId));
       const pending = parent
         ? ((await parent.getDependenciesCount({ unprocessed: true })).unprocessed ?? 0)

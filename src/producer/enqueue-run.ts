@@ -62,7 +62,6 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
       for await (const _ of readManifest(storage, opts.manifest));
     }
     await checkOutputBucket(storage, output);
-    const runKey = ctx.keys.run(runId);
     const existing = await existingRun(ctx, runId);
     if (existing) return existing;
 
@@ -86,24 +85,10 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
     }
 
     // Claim the run id: whoever sets `spec` first creates the run.
-    if ((await ctx.redis.hsetnx(runKey, 'spec', JSON.stringify(spec))) === 0) {
+    if (!(await ctx.runs.create(spec, { output, schedule: opts.schedule }))) {
       await groups.return?.(undefined);
       return (await existingRun(ctx, runId)) ?? { runId, chunks: 0, images: 0, created: false };
     }
-    await ctx.redis
-      .multi()
-      .hset(runKey, {
-        state: 'running',
-        createdAt: spec.createdAt,
-        sealed: '0',
-        chunks: '0',
-        images: '0',
-        output,
-        labelCount: String(spec.labels.length),
-        ...(opts.schedule ? { schedule: opts.schedule } : {}),
-      })
-      .zadd(ctx.keys.runIndex(), now.getTime(), runId)
-      .exec();
 
     const jobOpts = chunkJobOptions(opts);
     const flow = flowProducer(ctx);
@@ -151,7 +136,7 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
             etagsKey,
             jobs.flatMap((j) => j.images),
           );
-        await ctx.redis.hset(runKey, { chunks: String(chunks), images: String(total) });
+        await ctx.runs.setCounts(runId, chunks, total);
         if (await waitForRoom(ctx, runId, opts.maxPendingChunks ?? ENQUEUE_DEFAULTS.maxPendingChunks, log)) {
           log.info({ chunks }, 'run cancelled while enqueuing: listing stopped');
           await groups.return?.(undefined);
@@ -161,12 +146,7 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
         group = next.done ? undefined : next.value;
       }
       // Sealed: the finalize job may now write the summary once every chunk has ended.
-      await ctx.redis.hset(runKey, {
-        chunks: String(chunks),
-        images: String(total),
-        sealed: '1',
-        sealedAt: new Date().toISOString(),
-      });
+      await ctx.runs.setCounts(runId, chunks, total, true);
       log.info({ chunks, images: total, unchanged }, 'run enqueued');
       return { runId, chunks, images: total, created: true, ...(etagsKey ? { unchanged } : {}) };
     } catch (err) {
@@ -184,9 +164,9 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
 }
 
 async function existingRun(ctx: ProducerContext, runId: string): Promise<EnqueueResult | undefined> {
-  const [spec, chunks, images] = await ctx.redis.hmget(ctx.keys.run(runId), 'spec', 'chunks', 'images');
-  if (spec === null) return undefined;
-  return { runId, chunks: Number(chunks ?? 0), images: Number(images ?? 0), created: false };
+  const run = await ctx.runs.loadLite(runId);
+  if (!run) return undefined;
+  return { runId, chunks: run.chunks, images: run.images, created: false };
 }
 
 async function* validImages(
@@ -201,11 +181,7 @@ async function* validImages(
 }
 
 async function abandon(ctx: ProducerContext, runId: string, chunks: number, images: number, err: unknown) {
-  const runKey = ctx.keys.run(runId);
-  await ctx.redis.hset(runKey, {
-    state: 'cancelled',
-    error: `enqueue failed: ${(err as Error)?.message ?? String(err)}`.slice(0, 1_000),
-  });
+  await ctx.runs.cancel(runId, `enqueue failed: ${(err as Error)?.message ?? String(err)}`);
   await removePendingChunks(ctx, runId);
-  await ctx.redis.hset(runKey, { chunks: String(chunks), images: String(images), sealed: '1' });
+  await ctx.runs.setCounts(runId, chunks, images, true);
 }

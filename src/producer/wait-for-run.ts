@@ -1,6 +1,6 @@
 import { ZeroshotError } from '../core/errors/index.js';
+import { isFinal } from '../runs/run-record.js';
 import { type ProducerDeps, withContext } from './deps.js';
-import { loadRun } from './run-record.js';
 import { type RunStatus, statusOf } from './run-status.js';
 
 export interface WaitOptions {
@@ -27,12 +27,10 @@ export async function waitForRun(
   const deadline = opts.timeoutMs ? Date.now() + opts.timeoutMs : Number.POSITIVE_INFINITY;
   return withContext(deps, async (ctx) => {
     for (;;) {
-      const run = await loadRun(ctx, runId);
+      const run = await ctx.runs.require(runId);
       const status = await statusOf(ctx, run);
       opts.onProgress?.(status);
-      const finished =
-        run.state === 'completed' || (run.state === 'cancelled' && (run.summary || run.chunks === 0));
-      if (finished) return status;
+      if (isFinal(run)) return status;
       if (Date.now() > deadline) {
         throw new ZeroshotError(
           'INTERNAL',

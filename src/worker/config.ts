@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { UsageError } from '../core/errors/index.js';
+import { parseHttpSources } from '../core/io/http-source-policy.js';
 import { MODEL_DTYPES } from '../core/model/dtype.js';
 import { int, redisUrl } from '../core/options.js';
 import { KNOWN_PROVIDERS } from '../core/runtime/runtime-options.js';
@@ -22,6 +23,8 @@ export interface WorkerConfig {
   maxImageBytes: number;
   intraOpThreads?: number;
   resize: 'exact' | 'fast';
+  iccProfiles: 'ignore' | 'convert';
+  decodeMemoryMb: number;
   metricsPort: number;
   metricsHost: string;
   shutdownTimeoutMs: number;
@@ -32,6 +35,8 @@ export interface WorkerConfig {
   scheduler: boolean;
   queueExporter: boolean;
   workerName: string;
+  /** http(s) image hosts allowed (`*`, `host`, `host:port`); empty: http(s) sources refused. */
+  httpSources: string[];
 }
 
 type Key = keyof WorkerConfig;
@@ -45,6 +50,8 @@ export interface WorkerOptionDef {
   /** Shown in --help; `undefined` means "not set". */
   defaultText: string;
   parse(raw: string, name: string): unknown;
+  /** The flag may be given several times (values collected; the env form is comma separated). */
+  repeatable?: boolean;
 }
 
 function oneOf<T extends string>(allowed: readonly T[]) {
@@ -90,6 +97,8 @@ const DEFAULTS: Omit<WorkerConfig, 'model' | 'dtype' | 'providers' | 'intraOpThr
   maxInFlight: 128,
   maxImageBytes: 64 * 1024 * 1024,
   resize: 'exact',
+  iccProfiles: 'ignore',
+  decodeMemoryMb: 1024,
   metricsPort: 9464,
   metricsHost: '127.0.0.1',
   shutdownTimeoutMs: 30_000,
@@ -101,6 +110,7 @@ const DEFAULTS: Omit<WorkerConfig, 'model' | 'dtype' | 'providers' | 'intraOpThr
   scheduler: true,
   queueExporter: true,
   workerName: `${os.hostname()}-${process.pid}`,
+  httpSources: [],
 };
 
 /** The one table behind `zeroshot worker --help`, env parsing and validation. */
@@ -210,6 +220,22 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     parse: oneOf(['exact', 'fast'] as const),
   },
   {
+    key: 'iccProfiles',
+    flag: '--icc-profiles <mode>',
+    env: 'ZEROSHOT_ICC_PROFILES',
+    description: 'embedded ICC profiles: ignore (as the HF/Pillow reference) or convert (to sRGB)',
+    defaultText: DEFAULTS.iccProfiles,
+    parse: oneOf(['ignore', 'convert'] as const),
+  },
+  {
+    key: 'decodeMemoryMb',
+    flag: '--decode-memory-mb <n>',
+    env: 'ZEROSHOT_DECODE_MEMORY_MB',
+    description: 'memory budget of concurrent decodes (width × height × channels × bytes per sample)',
+    defaultText: String(DEFAULTS.decodeMemoryMb),
+    parse: int(1, 1024 * 1024),
+  },
+  {
     key: 'metricsPort',
     flag: '--metrics-port <port>',
     env: 'ZEROSHOT_METRICS_PORT',
@@ -288,6 +314,17 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     description: 'name stored on the jobs this worker processes',
     defaultText: 'hostname-pid',
     parse: text,
+  },
+  {
+    key: 'httpSources',
+    flag: '--allow-http-host <host>',
+    env: 'ZEROSHOT_HTTP_SOURCES',
+    description:
+      'allow http(s) image URLs from this host (host, host:port, or * for any host with public addresses); ' +
+      'repeatable, env comma separated',
+    defaultText: 'none (http(s) sources refused)',
+    parse: (raw, name) => parseHttpSources(raw, name),
+    repeatable: true,
   },
 ];
 

@@ -1,4 +1,4 @@
-import { type Job, Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { type Classifier, createClassifier } from '../core/classifier.js';
@@ -11,6 +11,7 @@ import { type Logger, redactUrl, logger as rootLogger } from '../observability/l
 import { createMetrics, type Metrics, metrics as processMetrics } from '../observability/metrics.js';
 import { type QueueDepthExporter, startQueueDepthExporter } from '../observability/queue-depth-exporter.js';
 import { readinessFromChecks, redisPingCheck } from '../observability/readiness.js';
+import { RunStore } from '../runs/index.js';
 import { createStorage, storageConfigFromEnv } from '../storage/index.js';
 import type { Storage, StorageConfig } from '../storage/types.js';
 import { ActiveJobs } from './active-jobs.js';
@@ -19,7 +20,7 @@ import { resolveWorkerConfig, type WorkerConfig } from './config.js';
 import { createEmbeddingStore, SharedTextEmbeddings } from './embeddings/index.js';
 import { createFinalizeProcessor } from './finalize-run.js';
 import { MemoizedLabelEmbeddings, templateOptions } from './label-embeddings.js';
-import { RunStore } from './run-store.js';
+import { PoisonTolerantWorker } from './poison-tolerant-worker.js';
 import { type StopScheduler, startScheduler } from './scheduler.js';
 import type { WorkerClassifier } from './worker-classifier.js';
 
@@ -125,6 +126,8 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         batchSize: config.batchSize,
         maxWaitMs: config.maxWaitMs,
         resize: config.resize,
+        iccProfiles: config.iccProfiles,
+        decodeMemoryBytes: config.decodeMemoryMb * 1024 * 1024,
         env,
         onWarning: (msg) => log.warn(msg),
         // The classifier times decode per image and inference per batch; fetch, embed (decode + batching +
@@ -194,6 +197,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       inFlight: new Semaphore(config.maxInFlight),
       fetchConcurrency: config.fetchConcurrency,
       maxImageBytes: config.maxImageBytes,
+      httpSources: { allowHosts: config.httpSources },
       embeddings,
       shutdown: shutdown.signal,
       ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
@@ -206,11 +210,14 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       log,
       retryMs: config.finalizeRetryMs,
     });
-    const chunkWorker = new Worker(QUEUES.chunks, active.track(processChunk), {
+    const chunkWorker = new PoisonTolerantWorker(QUEUES.chunks, active.track(processChunk), {
       ...common,
       concurrency: config.concurrency,
     });
-    const finalizeWorker = new Worker(QUEUES.runs, active.track(finalizeRun), { ...common, concurrency: 2 });
+    const finalizeWorker = new PoisonTolerantWorker(QUEUES.runs, active.track(finalizeRun), {
+      ...common,
+      concurrency: 2,
+    });
     for (const [queue, w] of [
       [QUEUES.chunks, chunkWorker],
       [QUEUES.runs, finalizeWorker],

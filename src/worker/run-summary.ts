@@ -1,6 +1,6 @@
 import type { RunSpec } from '../jobs/index.js';
+import type { RunProgress } from '../runs/index.js';
 import type { ChunkResult } from './chunk-processor.js';
-import type { RunProgress } from './run-store.js';
 import type { WorkerClassifier } from './worker-classifier.js';
 
 /** Content of `<output>/<run-id>/_SUMMARY.json`, the run's completion marker (also stored in the run hash). */

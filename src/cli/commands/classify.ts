@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { createClassifier } from '../../core/classifier.js';
 import { UsageError } from '../../core/errors/index.js';
+import { parseHttpSources } from '../../core/io/index.js';
 import { MODEL_DTYPES } from '../../core/model/index.js';
 import type { ExecutionProvider, ImageResult, ModelDtype, ScoreMode } from '../../core/types.js';
 import { action, EXIT } from '../exit.js';
@@ -22,7 +23,10 @@ interface ClassifyFlags {
   dtype?: ModelDtype;
   batchSize?: number;
   fastResize?: boolean;
+  iccProfiles?: 'ignore' | 'convert';
+  decodeMemoryMb?: number;
   json?: boolean;
+  allowHttpHost?: string[];
 }
 
 export function register(program: Command): void {
@@ -62,13 +66,37 @@ export function register(program: Command): void {
       '--fast-resize',
       'JPEG shrink-on-load: faster, slightly less faithful to the reference preprocessing',
     )
+    .addOption(
+      new Option(
+        '--icc-profiles <mode>',
+        'embedded ICC profiles: ignore (default, as the HF/Pillow reference) or convert to sRGB',
+      ).choices(['ignore', 'convert']),
+    )
+    .option(
+      '--decode-memory-mb <n>',
+      'memory budget of concurrent decodes, from each header (default 1024)',
+      positiveInt,
+    )
     .option('--json', 'print one JSON array of {image, labels} / {image, error}')
+    .option(
+      '--allow-http-host <host>',
+      'only fetch http(s) images from these hosts (host, host:port, or * for public addresses; repeatable; ' +
+        'env ZEROSHOT_HTTP_SOURCES). Default: any URL, as curl would',
+      collect,
+    )
     .addHelpText(
       'after',
       '\nExit status: 0 all images classified, 1 some images failed (the rest are still printed),\n' +
         '2 usage error (no labels, duplicate labels, bad option), 3 the model could not be loaded.',
     )
     .action(action(async (images: string[], flags: ClassifyFlags) => run(images, flags)));
+}
+
+/** On the user's own machine any URL is fetched, unless a flag or ZEROSHOT_HTTP_SOURCES restricts it. */
+function httpSourcesFrom(flag: string[] | undefined, env: string | undefined) {
+  if (flag?.length) return { httpSources: { allowHosts: parseHttpSources(flag, '--allow-http-host') } };
+  if (env?.trim()) return { httpSources: { allowHosts: parseHttpSources(env, 'ZEROSHOT_HTTP_SOURCES') } };
+  return {};
 }
 
 async function run(args: string[], flags: ClassifyFlags): Promise<number> {
@@ -81,7 +109,10 @@ async function run(args: string[], flags: ClassifyFlags): Promise<number> {
     dtype: flags.dtype,
     batchSize: flags.batchSize,
     resize: flags.fastResize ? 'fast' : 'exact',
+    iccProfiles: flags.iccProfiles,
+    decodeMemoryBytes: flags.decodeMemoryMb === undefined ? undefined : flags.decodeMemoryMb * 1024 * 1024,
     onWarning: warn,
+    ...httpSourcesFrom(flags.allowHttpHost, process.env.ZEROSHOT_HTTP_SOURCES),
   });
   let results: ImageResult[];
   try {

@@ -5,6 +5,7 @@ import { WORKER_OPTIONS } from '../../worker/config.js';
 import { startWorker } from '../../worker/index.js';
 import { closeOnSignals } from '../../worker/shutdown.js';
 import { EXIT } from '../exit.js';
+import { collect } from '../options.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -15,6 +16,7 @@ export function register(program: Command): void {
     );
   for (const def of WORKER_OPTIONS) {
     const opt = new Option(def.flag, `${def.description} [env ${def.env}; default ${def.defaultText}]`);
+    if (def.repeatable) opt.argParser(collect);
     cmd.addOption(opt);
   }
   cmd.addHelpText(

@@ -43,6 +43,9 @@ export const ERROR_CODES = {
   EMBEDDING_PACK_CORRUPT: 'a stored image-embedding pack is truncated, corrupt or of another model',
   // storage (appended)
   STORAGE_TOO_LARGE: 'the object is larger than the caller allows (GetOptions.maxBytes)',
+  // per image (appended)
+  IMAGE_SOURCE_FORBIDDEN:
+    'the image URL is not allowed (http(s) sources disabled, host not in the allow-list, or a non-public address)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
