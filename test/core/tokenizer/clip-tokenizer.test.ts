@@ -17,6 +17,11 @@ const golden = JSON.parse(readFileSync(path.join(GOLDEN_DIR, 'tokenizer-openai.j
   cases: GoldenCase[];
 };
 
+/** Hugging Face's CLIPTokenizerFast on the same and more strings (test/fixtures/README.md). */
+const hf = JSON.parse(readFileSync(path.join(GOLDEN_DIR, 'tokenizer-hf.json'), 'utf8')) as {
+  cases: { text: string; ids: number[] }[];
+};
+
 describe('ClipTokenizer', async () => {
   const spec = await loadModelSpec(TINY_MODEL_DIR);
 
@@ -28,6 +33,16 @@ describe('ClipTokenizer', async () => {
     const tok = new ClipTokenizer(spec, { onWarning: () => {} });
     assert.equal(golden.cases.length, 18);
     for (const c of golden.cases) assert.deepEqual(tok.encode(c.text), c.ids, JSON.stringify(c.text));
+  });
+
+  it("agrees with transformers' CLIPTokenizerFast except on HTML entities, which OpenAI's tokenizer unescapes", () => {
+    const tok = new ClipTokenizer(spec, { onWarning: () => {} });
+    assert.ok(hf.cases.length >= 30);
+    for (const c of hf.cases) {
+      const ours = tok.encode(c.text);
+      if (c.text.includes('&amp;')) assert.notDeepEqual(ours, c.ids, JSON.stringify(c.text));
+      else assert.deepEqual(ours, c.ids, JSON.stringify(c.text));
+    }
   });
 
   it('warns once about truncation, however many texts are truncated', () => {
