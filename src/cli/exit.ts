@@ -1,4 +1,5 @@
 import { ModelError, UsageError, ZeroshotError } from '../core/errors/index.js';
+import { printError } from './output.js';
 
 /** Exit statuses of every zeroshot command. */
 export const EXIT = { ok: 0, someFailed: 1, usage: 2, model: 3 } as const;
@@ -15,18 +16,18 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       process.exitCode = code ?? EXIT.ok;
     } catch (err) {
       if (err instanceof UsageError) {
-        process.stderr.write(`zeroshot: ${err.message}\n`);
+        printError(`zeroshot: ${err.message}\n`);
         process.exitCode = EXIT.usage;
       } else if (err instanceof ModelError) {
-        process.stderr.write(`zeroshot: ${err.code}: ${err.message}\n`);
+        printError(`zeroshot: ${err.code}: ${err.message}\n`);
         process.exitCode = EXIT.model;
       } else if (err instanceof ZeroshotError) {
-        process.stderr.write(`zeroshot: ${err.code}: ${err.message}\n`);
+        printError(`zeroshot: ${err.code}: ${err.message}\n`);
         process.exitCode = EXIT.someFailed;
       } else {
         const e = err as Error;
-        process.stderr.write(`zeroshot: unexpected error: ${e?.message ?? String(err)}\n`);
-        if (process.env.ZEROSHOT_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+        printError(`zeroshot: unexpected error: ${e?.message ?? String(err)}\n`);
+        if (process.env.ZEROSHOT_DEBUG) printError(`${e?.stack ?? ''}\n`);
         process.exitCode = EXIT.someFailed;
       }
     }

@@ -3,7 +3,12 @@ import { type ErrorInfo, ImageError, ModelError, toErrorInfo, UsageError } from 
 import { type HttpSourcePolicy, imageName, parseHttpSources, readImageSource } from './io/index.js';
 import { loadModelSpec, parseDtype, resolveModelDir } from './model/index.js';
 import { positiveInt, resolveBatcherOptions } from './pipeline/batcher-options.js';
-import { type BatchEvent, ImageEmbeddingBatcher, mapConcurrent } from './pipeline/index.js';
+import {
+  type BatchEvent,
+  forEachConcurrent,
+  ImageEmbeddingBatcher,
+  mapConcurrent,
+} from './pipeline/index.js';
 import {
   DecodeBudget,
   type IccProfiles,
@@ -94,6 +99,16 @@ export interface Classifier {
   readonly info: ClassifierInfo;
   /** Per image, in input order: labels sorted by score, or `{ image, error }`; bad images do not stop the rest. */
   classify(images: ImageSource[], labels: string[], opts?: ClassifyOptions): Promise<ImageResult[]>;
+  /**
+   * Like classify, but hands each result to `onResult` as soon as it is scored (completion order, with its
+   * input index) and keeps none of them: for any number of images (`zeroshot classify --jsonl`).
+   */
+  classifyEach(
+    images: ImageSource[],
+    labels: string[],
+    onResult: (result: ImageResult, index: number) => void | Promise<void>,
+    opts?: ClassifyOptions,
+  ): Promise<void>;
   embedImages(images: ImageSource[]): Promise<Array<Float32Array | ErrorInfo>>;
   /** One encoded image through the shared micro-batcher. Rejects with ImageError for a bad image. */
   embedImage(data: Buffer): Promise<Float32Array>;
@@ -185,6 +200,24 @@ class EngineClassifier implements Classifier {
     labels: string[],
     opts: ClassifyOptions = {},
   ): Promise<ImageResult[]> {
+    const out = new Array<ImageResult>(images.length);
+    await this.classifyEach(
+      images,
+      labels,
+      (r, i) => {
+        out[i] = r;
+      },
+      opts,
+    );
+    return out;
+  }
+
+  async classifyEach(
+    images: ImageSource[],
+    labels: string[],
+    onResult: (result: ImageResult, index: number) => void | Promise<void>,
+    opts: ClassifyOptions = {},
+  ): Promise<void> {
     this.assertOpen();
     assertImageList(images);
     const clean = validateLabels(labels);
@@ -193,30 +226,37 @@ class EngineClassifier implements Classifier {
     // Labels are encoded while the first images decode; a text-encoder failure fails the whole call.
     const labelEmbeddings = this.labels.embedLabels(clean, templates);
     labelEmbeddings.catch(() => {});
-    const embeddings = await this.embedImages(images);
-    const textEmbs = await labelEmbeddings;
-    return embeddings.map((emb, i) => {
-      const image = imageName(images[i] as ImageSource, i);
-      if (!(emb instanceof Float32Array)) return { image, error: emb };
-      return { image, labels: this.score(emb, textEmbs, clean, opts) };
+    await forEachConcurrent(images, this.batcher.options.maxInFlight, async (source, i) => {
+      const image = imageName(source, i);
+      const emb = await this.embedOne(source);
+      const textEmbs = await labelEmbeddings;
+      await onResult(
+        emb instanceof Float32Array
+          ? { image, labels: this.score(emb, textEmbs, clean, opts) }
+          : { image, error: emb },
+        i,
+      );
     });
+    await labelEmbeddings;
   }
 
   async embedImages(images: ImageSource[]): Promise<Array<Float32Array | ErrorInfo>> {
     this.assertOpen();
     assertImageList(images);
-    return mapConcurrent(images, this.batcher.options.maxInFlight, async (source) => {
-      try {
-        const data = await readImageSource(source, {
-          maxBytes: this.maxBytes,
-          fetchTimeoutMs: this.opts.fetchTimeoutMs,
-          ...(this.opts.httpSources ? { httpSources: this.opts.httpSources } : {}),
-        });
-        return await this.batcher.embed(data);
-      } catch (err) {
-        return toErrorInfo(err);
-      }
-    });
+    return mapConcurrent(images, this.batcher.options.maxInFlight, (source) => this.embedOne(source));
+  }
+
+  private async embedOne(source: ImageSource): Promise<Float32Array | ErrorInfo> {
+    try {
+      const data = await readImageSource(source, {
+        maxBytes: this.maxBytes,
+        fetchTimeoutMs: this.opts.fetchTimeoutMs,
+        ...(this.opts.httpSources ? { httpSources: this.opts.httpSources } : {}),
+      });
+      return await this.batcher.embed(data);
+    } catch (err) {
+      return toErrorInfo(err);
+    }
   }
 
   embedImage(data: Buffer): Promise<Float32Array> {

@@ -2,11 +2,11 @@ import os from 'node:os';
 import { UsageError } from '../core/errors/index.js';
 import { parseHttpSources } from '../core/io/http-source-policy.js';
 import { MODEL_DTYPES } from '../core/model/dtype.js';
-import { int, redisUrl } from '../core/options.js';
-import { KNOWN_PROVIDERS } from '../core/runtime/runtime-options.js';
+import { int, providerList, redisUrl } from '../core/options.js';
 import type { ExecutionProvider, ModelDtype } from '../core/types.js';
 import { queueConfigFromEnv } from '../jobs/connection.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
+import { parseAllowedHosts } from '../observability/http/host-check.js';
 
 /** Everything `zeroshot worker` can be told. Flags override environment variables, which override defaults. */
 export interface WorkerConfig {
@@ -37,6 +37,8 @@ export interface WorkerConfig {
   workerName: string;
   /** http(s) image hosts allowed (`*`, `host`, `host:port`); empty: http(s) sources refused. */
   httpSources: string[];
+  /** Host header names the metrics server accepts besides IP literals, localhost and metricsHost. */
+  metricsAllowedHosts: string[];
 }
 
 type Key = keyof WorkerConfig;
@@ -73,15 +75,6 @@ function bool(raw: string, name: string): boolean {
   throw new UsageError('INVALID_OPTION', `${name} must be true or false (got ${JSON.stringify(raw)})`);
 }
 
-function providers(raw: string, name: string): ExecutionProvider[] {
-  const list = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (list.length === 0) throw new UsageError('INVALID_OPTION', `${name} must list at least one provider`);
-  return list.map((p) => oneOf(KNOWN_PROVIDERS)(p, name));
-}
-
 const text = (raw: string, name: string): string => {
   if (raw.trim() === '') throw new UsageError('INVALID_OPTION', `${name} must not be empty`);
   return raw;
@@ -111,6 +104,7 @@ const DEFAULTS: Omit<WorkerConfig, 'model' | 'dtype' | 'providers' | 'intraOpThr
   queueExporter: true,
   workerName: `${os.hostname()}-${process.pid}`,
   httpSources: [],
+  metricsAllowedHosts: [],
 };
 
 /** The one table behind `zeroshot worker --help`, env parsing and validation. */
@@ -128,7 +122,7 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     flag: '--dtype <dtype>',
     env: 'ZEROSHOT_DTYPE',
     description: `model weights variant: ${MODEL_DTYPES.join('|')}`,
-    defaultText: 'fp32',
+    defaultText: 'fp32, else the variant the model has',
     parse: oneOf(MODEL_DTYPES),
   },
   {
@@ -137,7 +131,7 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     env: 'ZEROSHOT_PROVIDER',
     description: 'execution providers in preference order, comma separated: cuda,cpu',
     defaultText: 'cuda,cpu',
-    parse: providers,
+    parse: providerList,
   },
   {
     key: 'redisUrl',
@@ -324,6 +318,17 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
       'repeatable, env comma separated',
     defaultText: 'none (http(s) sources refused)',
     parse: (raw, name) => parseHttpSources(raw, name),
+    repeatable: true,
+  },
+  {
+    key: 'metricsAllowedHosts',
+    flag: '--metrics-allowed-host <name>',
+    env: 'ZEROSHOT_METRICS_ALLOWED_HOSTS',
+    description:
+      'Host header names the metrics server answers besides IP literals, localhost and --metrics-host ' +
+      '(DNS rebinding guard; * = any); repeatable, env comma separated',
+    defaultText: 'none',
+    parse: (raw, name) => parseAllowedHosts(raw, name),
     repeatable: true,
   },
 ];

@@ -21,6 +21,7 @@ import {
   positiveInt,
   probability,
 } from '../options.js';
+import { count, print, printError, safeJson } from '../output.js';
 import { formatSeconds, formatStatus, quietLogs } from './runs.js';
 
 /** Flags shared by `zeroshot enqueue` and `zeroshot schedule add`. */
@@ -180,7 +181,7 @@ function progressReporter(): { update(s: RunStatus): void; stop(): void } {
       if (Date.now() - last < 5_000) return;
       last = Date.now();
       const processed = s.images.done + s.images.failed;
-      process.stderr.write(
+      printError(
         `${new Date().toISOString()} ${s.runId} ${s.state}: ${processed}/${s.images.total} images, ${s.images.failed} failed, ${s.rate} img/s, ETA ${formatSeconds(s.etaSeconds)}\n`,
       );
     },
@@ -202,20 +203,20 @@ async function run(uris: string[], flags: EnqueueCliFlags): Promise<number> {
   const deps = depsFrom(flags);
   const res = await enqueueRun(opts, deps);
   if (!flags.wait) {
-    if (flags.json) process.stdout.write(`${JSON.stringify(res)}\n`);
+    if (flags.json) print(`${safeJson(res)}\n`);
     else {
-      process.stdout.write(`${res.runId}\n`);
-      process.stderr.write(
+      print(`${res.runId}\n`);
+      printError(
         res.created
-          ? `enqueued ${res.images} images in ${res.chunks} chunks (zeroshot status ${res.runId})\n`
+          ? `enqueued ${count(res.images, 'image')} in ${count(res.chunks, 'chunk')} (zeroshot status ${res.runId})\n`
           : `run ${res.runId} already exists: nothing enqueued\n`,
       );
     }
     return EXIT.ok;
   }
   if (!flags.json)
-    process.stderr.write(
-      `${res.runId}: ${res.images} images in ${res.chunks} chunks; waiting for workers...\n`,
+    printError(
+      `${res.runId}: ${count(res.images, 'image')} in ${count(res.chunks, 'chunk')}; waiting for workers...\n`,
     );
   const progress = progressReporter();
   let final: RunStatus;
@@ -232,8 +233,8 @@ async function run(uris: string[], flags: EnqueueCliFlags): Promise<number> {
   } finally {
     progress.stop();
   }
-  if (flags.json) process.stdout.write(`${JSON.stringify({ ...res, status: final })}\n`);
-  else process.stdout.write(formatStatus(final));
+  if (flags.json) print(`${safeJson({ ...res, status: final })}\n`);
+  else print(formatStatus(final));
   const clean = final.state === 'completed' && final.images.failed === 0 && final.chunks.failed === 0;
   return clean ? EXIT.ok : EXIT.someFailed;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action, EXIT } from '../exit.js';
 import { addConnectionOptions, type ConnectionFlags, depsFrom, positiveInt, printJson } from '../options.js';
+import { print } from '../output.js';
 
 interface ReportFlags extends ConnectionFlags {
   out?: string;
@@ -53,7 +54,7 @@ export function register(program: Command): void {
         if (flags.json) printJson(res);
         else {
           const s = res.stats;
-          process.stdout.write(
+          print(
             `report written: ${res.out}\n` +
               `  ${s.lines} lines from ${s.parts} part files · ${s.ok} scored · ${s.errors} errors · ` +
               `${s.labels} labels · ${s.thumbnails} thumbnails · ${(s.bytes / 1024).toFixed(0)} KiB\n`,

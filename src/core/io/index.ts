@@ -13,6 +13,7 @@ export {
   parseHostRule,
   parseHttpSources,
 } from './http-source-policy.js';
+export { hasImageExtension, IMAGE_EXTENSIONS } from './image-extensions.js';
 export { imageName } from './image-name.js';
 export { readImageFile } from './read-image-file.js';
 export { type ReadImageOptions, readImageSource } from './read-image-source.js';

@@ -105,6 +105,11 @@ export class SharedTextEmbeddings {
     this.lockWaitMs = positiveInt('lockWaitMs', opts.lockWaitMs, 10_000, 0);
     this.maxLockWaitMs = positiveInt('maxLockWaitMs', opts.maxLockWaitMs, 600_000, 0);
     this.metrics = opts.metrics;
+    // Every tier × result exported at 0 from the start, so the dashboard's hit ratio is 0 (not "no data")
+    // until the first hit.
+    for (const tier of ['memory', 'redis'] as const) {
+      for (const result of ['hit', 'miss']) this.metrics?.textCache.inc({ tier, result }, 0);
+    }
     this.log = opts.logger;
     this.memory = new LRUCache({ max: positiveInt('memoryEntries', opts.memoryEntries, 10_000) });
   }
