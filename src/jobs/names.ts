@@ -37,6 +37,8 @@ export function keys(prefix: string = DEFAULT_PREFIX) {
     run: (runId: string) => `${prefix}:run:${runId}`,
     /** Hash: chunk index → `done,failed` image counts (overwritten on retry: never double counted). */
     runProgress: (runId: string) => `${prefix}:run:${runId}:progress`,
+    /** String with a TTL: lease of the producer still enqueuing a run (gone: the producer died unsealed). */
+    producerLease: (runId: string) => `${prefix}:run:${runId}:producer`,
     /** Sorted set of run ids by creation time. */
     runIndex: () => `${prefix}:runs`,
     /** String: float32 bytes of one label's text embedding, shared by all workers. */

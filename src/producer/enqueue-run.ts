@@ -1,4 +1,5 @@
-import { UsageError } from '../core/errors/index.js';
+import { UsageError, ZeroshotError } from '../core/errors/index.js';
+import { int } from '../core/options.js';
 import {
   type ChunkImage,
   type ChunkPayload,
@@ -11,6 +12,7 @@ import {
   QUEUES,
 } from '../jobs/index.js';
 import { logger } from '../observability/logger.js';
+import { DEFAULT_PRODUCER_LEASE_MS } from '../runs/index.js';
 import { waitForRoom } from './backpressure.js';
 import { removePendingChunks } from './cancel-run.js';
 import { batched, chunked } from './chunker.js';
@@ -62,6 +64,7 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
       for await (const _ of readManifest(storage, opts.manifest));
     }
     await checkOutputBucket(storage, output);
+    const leaseMs = producerLeaseMs(ctx.env);
     const existing = await existingRun(ctx, runId);
     if (existing) return existing;
 
@@ -85,10 +88,14 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
     }
 
     // Claim the run id: whoever sets `spec` first creates the run.
-    if (!(await ctx.runs.create(spec, { output, schedule: opts.schedule }))) {
+    if (!(await ctx.runs.create(spec, { output, schedule: opts.schedule, producerLeaseMs: leaseMs }))) {
       await groups.return?.(undefined);
       return (await existingRun(ctx, runId)) ?? { runId, chunks: 0, images: 0, created: false };
     }
+    // Held until the run is sealed: if this process dies, the lease lapses and finalize fails the run.
+    const lease = ctx.runs.producerLease(runId, leaseMs);
+    await lease.acquire();
+    const alive = lease.keepAlive(() => log.warn({ leaseMs }, 'producer lease lost while enqueuing'));
 
     const jobOpts = chunkJobOptions(opts);
     const flow = flowProducer(ctx);
@@ -137,10 +144,25 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
             jobs.flatMap((j) => j.images),
           );
         await ctx.runs.setCounts(runId, chunks, total);
-        if (await waitForRoom(ctx, runId, opts.maxPendingChunks ?? ENQUEUE_DEFAULTS.maxPendingChunks, log)) {
+        const ended = await waitForRoom(
+          ctx,
+          runId,
+          opts.maxPendingChunks ?? ENQUEUE_DEFAULTS.maxPendingChunks,
+          log,
+        );
+        if (ended === 'cancelled') {
           log.info({ chunks }, 'run cancelled while enqueuing: listing stopped');
           await groups.return?.(undefined);
           break;
+        }
+        if (ended || alive.lost) {
+          await groups.return?.(undefined);
+          throw new ZeroshotError(
+            'RUN_PRODUCER_LOST',
+            `run ${runId} was failed while this producer was still enqueuing: its lease ` +
+              `(ZEROSHOT_PRODUCER_LEASE_MS=${leaseMs}) lapsed (Redis unreachable, or the process paused?); ` +
+              `it ends with the ${chunks} chunks enqueued before`,
+          );
         }
         const next = await groups.next();
         group = next.done ? undefined : next.value;
@@ -152,15 +174,26 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
     } catch (err) {
       // A listing or Redis failure half-way: cancel what was enqueued and seal, so the run ends (as
       // cancelled) instead of waiting forever for chunks that will never come.
-      log.error({ err, chunks }, 'enqueue failed part-way; cancelling the run');
-      await abandon(ctx, runId, chunks, total, err).catch((e) =>
-        log.error({ err: e }, 'could not cancel the run'),
-      );
+      if ((await ctx.runs.state(runId).catch(() => undefined)) !== 'failed') {
+        log.error({ err, chunks }, 'enqueue failed part-way; cancelling the run');
+        await abandon(ctx, runId, chunks, total, err).catch((e) =>
+          log.error({ err: e }, 'could not cancel the run'),
+        );
+      }
       throw err;
     } finally {
+      alive.stop();
+      await lease.release().catch(() => false);
       await closeAll(flow, queue);
     }
   });
+}
+
+/** `ZEROSHOT_PRODUCER_LEASE_MS`: how long a run may go unsealed without news from its producer. */
+function producerLeaseMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.ZEROSHOT_PRODUCER_LEASE_MS;
+  if (raw === undefined || raw === '') return DEFAULT_PRODUCER_LEASE_MS;
+  return int(1_000, 86_400_000)(raw, 'ZEROSHOT_PRODUCER_LEASE_MS');
 }
 
 async function existingRun(ctx: ProducerContext, runId: string): Promise<EnqueueResult | undefined> {

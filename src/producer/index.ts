@@ -1,4 +1,4 @@
-export type { RunState } from '../runs/run-record.js';
+export type { RunPhase, RunState } from '../runs/run-record.js';
 export { type CancelResult, cancelRun } from './cancel-run.js';
 export type { ProducerDeps } from './deps.js';
 export { parseDuration } from './duration.js';

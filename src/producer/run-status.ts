@@ -1,12 +1,13 @@
 import { Job } from 'bullmq';
 import { jobIds } from '../jobs/index.js';
-import type { RunRecord, RunState } from '../runs/run-record.js';
+import { phaseOf, type RunPhase, type RunRecord } from '../runs/run-record.js';
 import { type ProducerContext, type ProducerDeps, withContext } from './deps.js';
 import { closeAll, runQueue } from './queues.js';
 
 export interface RunStatus {
   runId: string;
-  state: RunState;
+  /** `queued` until a worker takes a chunk of the run, then `running`, then how it ended. */
+  state: RunPhase;
   /** The producer has finished adding chunks (`chunks.total` is final). */
   sealed: boolean;
   chunks: { total: number; done: number; failed: number; pending: number };
@@ -70,7 +71,7 @@ export async function statusOf(ctx: ProducerContext, run: RunRecord): Promise<Ru
   const rate = seconds > 0 && run.startedAt ? processed / seconds : 0;
   const status: RunStatus = {
     runId: run.runId,
-    state: run.state,
+    state: phaseOf(run),
     sealed: run.sealed,
     chunks: { total: run.chunks, ...counts },
     images: { total: run.images, done: imgs.done, failed: imgs.failed },

@@ -17,6 +17,8 @@ export const RUN_FIELD = {
   images: 'images',
   output: 'output',
   labelCount: 'labelCount',
+  /** TTL of the producer lease (ms) of this run, while it is not sealed. */
+  producerLeaseMs: 'producerLeaseMs',
   schedule: 'schedule',
   createdAt: 'createdAt',
   /** First chunk taken by a worker (HSETNX). */
@@ -44,6 +46,7 @@ export interface RunRecord {
   images: number;
   output?: string;
   labelCount?: number;
+  producerLeaseMs?: number;
   schedule?: string;
   createdAt?: string;
   startedAt?: string;
@@ -76,6 +79,7 @@ export const LIST_FIELDS: readonly RunField[] = [
   RUN_FIELD.chunks,
   RUN_FIELD.images,
   RUN_FIELD.labelCount,
+  RUN_FIELD.producerLeaseMs,
   ...TEXT_FIELDS,
 ];
 
@@ -99,6 +103,7 @@ export function decodeRunRecord(runId: string, h: Record<string, string | undefi
     if (v) rec[f] = v;
   }
   if (h[RUN_FIELD.labelCount]) rec.labelCount = Number(h[RUN_FIELD.labelCount]);
+  if (h[RUN_FIELD.producerLeaseMs]) rec.producerLeaseMs = Number(h[RUN_FIELD.producerLeaseMs]);
   return rec;
 }
 
@@ -116,6 +121,16 @@ export function encodeRunFields(rec: Partial<Omit<RunRecord, 'runId'>>): Partial
 export function runSpecOf(rec: Pick<RunRecord, 'spec'>): RunSpec {
   return runSpecSchema.parse(JSON.parse(rec.spec));
 }
+
+/** What `status` shows: `queued` while the run is running but no worker has taken any of its chunks yet. */
+export type RunPhase = RunState | 'queued';
+
+export function phaseOf(rec: Pick<RunRecord, 'state' | 'startedAt'>): RunPhase {
+  return rec.state === 'running' && !rec.startedAt ? 'queued' : rec.state;
+}
+
+/** Default TTL of a producer lease: an unsealed run whose producer was not heard from this long is failed. */
+export const DEFAULT_PRODUCER_LEASE_MS = 60_000;
 
 /** A state in which the run will never change again (until `retry` reopens it). */
 export function isFinal(rec: Pick<RunRecord, 'state' | 'summary' | 'chunks'>): boolean {

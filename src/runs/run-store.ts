@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
 import { ZeroshotError } from '../core/errors/index.js';
 import { keys } from '../jobs/names.js';
+import { RedisLease } from '../jobs/redis-lease.js';
 import type { RunSpec } from '../jobs/schemas.js';
 import { chunkProgress, type RunProgress } from './chunk-progress.js';
 import {
+  DEFAULT_PRODUCER_LEASE_MS,
   decodeRunRecord,
   encodeRunFields,
   LIST_FIELDS,
@@ -32,7 +34,10 @@ export class RunStore {
    * Creates the run if the id is free: whoever sets `spec` first owns it. Returns false (nothing written)
    * when the run already exists.
    */
-  async create(spec: RunSpec, init: { output: string; schedule?: string | undefined }): Promise<boolean> {
+  async create(
+    spec: RunSpec,
+    init: { output: string; schedule?: string | undefined; producerLeaseMs?: number },
+  ): Promise<boolean> {
     const key = this.keys.run(spec.runId);
     if ((await this.redis.hsetnx(key, RUN_FIELD.spec, JSON.stringify(spec))) === 0) return false;
     await this.redis
@@ -47,6 +52,7 @@ export class RunStore {
           images: 0,
           output: init.output,
           labelCount: spec.labels.length,
+          producerLeaseMs: init.producerLeaseMs ?? DEFAULT_PRODUCER_LEASE_MS,
           ...(init.schedule ? { schedule: init.schedule } : {}),
         }),
       )
@@ -65,6 +71,22 @@ export class RunStore {
         ...(sealed ? { sealed: true, sealedAt: new Date().toISOString() } : {}),
       }),
     );
+  }
+
+  /** The lease a producer holds (and keeps alive) from creating a run until sealing it. */
+  producerLease(runId: string, ttlMs = DEFAULT_PRODUCER_LEASE_MS): RedisLease {
+    return new RedisLease(this.redis, this.keys.producerLease(runId), ttlMs);
+  }
+
+  /**
+   * true when an unsealed run's producer is gone: its lease expired (or was never taken: a producer that
+   * died right after creating the run) and the run is older than the lease TTL.
+   */
+  async producerGone(rec: RunRecord, now = Date.now()): Promise<boolean> {
+    if (rec.sealed || rec.state !== 'running') return false;
+    const ttl = rec.producerLeaseMs ?? DEFAULT_PRODUCER_LEASE_MS;
+    if (rec.createdAt && now - Date.parse(rec.createdAt) < ttl) return false;
+    return (await this.redis.exists(this.keys.producerLease(rec.runId))) === 0;
   }
 
   // ---- reads ----

@@ -2,7 +2,7 @@ import { DelayedError, type Job, WaitingChildrenError } from 'bullmq';
 import type { TemplateOptions } from '../core/types.js';
 import { finalizePayloadSchema, type RunSpec } from '../jobs/index.js';
 import type { Logger } from '../observability/logger.js';
-import { type RunStore, runSpecOf, summaryUri } from '../runs/index.js';
+import { DEFAULT_PRODUCER_LEASE_MS, type RunStore, runSpecOf, summaryUri } from '../runs/index.js';
 import type { Storage } from '../storage/types.js';
 import type { ChunkResult } from './chunk-processor.js';
 import { formatZodError } from './chunk-processor.js';
@@ -44,7 +44,7 @@ export function createFinalizeProcessor(deps: FinalizeDeps) {
     }
     const { runId } = parsed.data;
     const log = deps.log.child({ runId, jobId: job.id });
-    const run = await deps.runs.load(runId);
+    let run = await deps.runs.load(runId);
     if (!run) throw unrecoverable('RUN_NOT_FOUND', `run ${runId} does not exist (its run hash is missing)`);
     let spec: RunSpec;
     try {
@@ -56,8 +56,17 @@ export function createFinalizeProcessor(deps: FinalizeDeps) {
       );
     }
 
+    // A producer that died before sealing never will: fail the run (sealed with the chunks it enqueued).
+    if (await deps.runs.producerGone(run)) {
+      const reason =
+        `the producer stopped before sealing the run: its lease (${run.producerLeaseMs ?? DEFAULT_PRODUCER_LEASE_MS} ms) ` +
+        `lapsed while ${run.chunks} chunks were enqueued; the listing is incomplete`;
+      await deps.runs.fail(runId, reason);
+      log.warn({ chunks: run.chunks }, `run failed: ${reason}`);
+      run = (await deps.runs.load(runId)) ?? run;
+    }
     // The producer may still be streaming chunks into the flow: come back later.
-    if (!run.sealed && run.state !== 'cancelled') {
+    if (!run.sealed && run.state === 'running') {
       log.debug('run not sealed yet: finalize delayed');
       await job.moveToDelayed(Date.now() + deps.retryMs, token);
       throw new DelayedError();
@@ -73,11 +82,12 @@ export function createFinalizeProcessor(deps: FinalizeDeps) {
       index: chunkIndexFromKey(key) ?? -1,
       reason,
     }));
-    const state = run.state === 'cancelled' ? 'cancelled' : 'completed';
+    const state = run.state === 'running' ? 'completed' : run.state;
     const finishedAt = new Date();
     const summary = buildRunSummary({
       spec,
       state,
+      ...(run.error ? { error: run.error } : {}),
       images: run.images,
       chunks: run.chunks,
       ...(run.startedAt ? { startedAt: run.startedAt } : {}),

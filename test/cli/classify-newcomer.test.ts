@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -143,8 +143,7 @@ describe('zeroshot classify for newcomers', () => {
 
   it('an unbuilt clone: the launcher says the whole fix', async () => {
     const clone = path.join(tmp, 'clone');
-    mkdirSync(path.join(clone, 'bin'), { recursive: true });
-    copyFileSync(path.join(REPO_ROOT, 'bin', 'zeroshot.js'), path.join(clone, 'bin', 'zeroshot.js'));
+    cpSync(path.join(REPO_ROOT, 'bin'), path.join(clone, 'bin'), { recursive: true });
     const r = await zeroshot(['--help'], {}, path.join(clone, 'bin', 'zeroshot.js'));
     assert.equal(r.code, 2);
     assert.match(r.stderr, /npm ci && npm run build/);

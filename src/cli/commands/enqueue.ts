@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
-import { UsageError } from '../../core/errors/index.js';
+import { UsageError, ZeroshotError } from '../../core/errors/index.js';
 import {
   DEFAULT_EXTENSIONS,
   ENQUEUE_DEFAULTS,
@@ -149,13 +149,19 @@ export async function enqueueOptionsFromFlags(uris: string[], flags: EnqueueFlag
   return opts;
 }
 
+/** `3/10 chunks, 1 failed` */
+function chunkText(s: RunStatus): string {
+  return `${s.chunks.done}/${s.chunks.total} chunks, ${s.chunks.failed} failed`;
+}
+
 /** Progress while waiting: a bar on a terminal, a plain line every few seconds otherwise (stderr). */
 function progressReporter(): { update(s: RunStatus): void; stop(): void } {
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
         stream: process.stderr,
-        format: '{bar} {percentage}% | {value}/{total} images | {failed} failed | {rate} img/s | ETA {eta}',
+        format:
+          '{bar} {percentage}% | {value}/{total} images | {failed} failed | {chunks} | {rate} img/s | ETA {eta}',
         hideCursor: true,
       },
       cliProgress.Presets.shades_classic,
@@ -163,7 +169,12 @@ function progressReporter(): { update(s: RunStatus): void; stop(): void } {
     let started = false;
     return {
       update(s) {
-        const payload = { failed: s.images.failed, rate: s.rate, eta: formatSeconds(s.etaSeconds) };
+        const payload = {
+          failed: s.images.failed,
+          chunks: chunkText(s),
+          rate: s.rate,
+          eta: formatSeconds(s.etaSeconds),
+        };
         const value = s.images.done + s.images.failed;
         if (!started) {
           bar.start(Math.max(1, s.images.total), value, payload);
@@ -182,7 +193,7 @@ function progressReporter(): { update(s: RunStatus): void; stop(): void } {
       last = Date.now();
       const processed = s.images.done + s.images.failed;
       printError(
-        `${new Date().toISOString()} ${s.runId} ${s.state}: ${processed}/${s.images.total} images, ${s.images.failed} failed, ${s.rate} img/s, ETA ${formatSeconds(s.etaSeconds)}\n`,
+        `${new Date().toISOString()} ${s.runId} ${s.state}: ${processed}/${s.images.total} images, ${s.images.failed} failed, ${chunkText(s)}, ${s.rate} img/s, ETA ${formatSeconds(s.etaSeconds)}\n`,
       );
     },
     stop() {},
@@ -194,6 +205,7 @@ interface EnqueueCliFlags extends EnqueueFlags, ConnectionFlags {
   wait?: boolean;
   json?: boolean;
   timeout?: number;
+  warnNoWorker?: number;
 }
 
 async function run(uris: string[], flags: EnqueueCliFlags): Promise<number> {
@@ -225,11 +237,22 @@ async function run(uris: string[], flags: EnqueueCliFlags): Promise<number> {
       res.runId,
       {
         onProgress: (s) => progress.update(s),
+        onNoWorker: ({ queue, seconds }) =>
+          printError(
+            `\nwarning: no worker is consuming queue ${queue} (none seen for ${seconds}s): start one with ` +
+              '`zeroshot worker` (same REDIS_URL and ZEROSHOT_QUEUE_PREFIX)\n',
+          ),
+        noWorkerWarnMs: (flags.warnNoWorker ?? 30) * 1000,
         pollMs: 500,
         ...(flags.timeout ? { timeoutMs: flags.timeout * 1000 } : {}),
       },
       deps,
     );
+  } catch (err) {
+    if (!(err instanceof ZeroshotError && err.code === 'WAIT_TIMEOUT')) throw err;
+    progress.stop();
+    printError(`zeroshot: ${err.code}: ${err.message}\n`);
+    return EXIT.timeout;
   } finally {
     progress.stop();
   }
@@ -249,13 +272,23 @@ export function register(program: Command): void {
   addConnectionOptions(addEnqueueOptions(cmd))
     .option('--run-id <id>', 'run id (default: a sortable time-based id); an existing id enqueues nothing')
     .option('--wait', 'wait for the run to finish with a progress bar, then print the summary')
-    .option('--timeout <seconds>', 'with --wait: give up after this many seconds', positiveInt)
+    .option(
+      '--timeout <seconds>',
+      `with --wait: give up after this many seconds (exit status ${EXIT.timeout}; the run goes on)`,
+      positiveInt,
+    )
+    .option(
+      '--warn-no-worker <seconds>',
+      'with --wait: warn when no worker has consumed the chunk queue for this long (default 30)',
+      positiveInt,
+    )
     .option('--json', 'print {runId, chunks, images, created} (with --wait also the final status) as JSON')
     .addHelpText(
       'after',
       '\nEnvironment: REDIS_URL, ZEROSHOT_QUEUE_PREFIX, ZEROSHOT_OUTPUT, AWS_* / ZEROSHOT_S3_* for S3.\n' +
         'Prints the run id. Exit status: 0 enqueued (with --wait: finished with no failures), 1 some images\n' +
-        'or chunks failed / run cancelled / Redis or storage error, 2 usage error (nothing enqueued).',
+        'or chunks failed / run cancelled or failed / Redis or storage error, 2 usage error (nothing enqueued),\n' +
+        `${EXIT.timeout} --wait --timeout gave up before the run finished (the run goes on).`,
     )
     .action(action(async (uris: string[], flags: EnqueueCliFlags) => run(uris, flags)));
 }

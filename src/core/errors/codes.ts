@@ -43,6 +43,9 @@ export const ERROR_CODES = {
   EMBEDDING_PACK_CORRUPT: 'a stored image-embedding pack is truncated, corrupt or of another model',
   // storage (appended)
   STORAGE_TOO_LARGE: 'the object is larger than the caller allows (GetOptions.maxBytes)',
+  // runs (appended)
+  RUN_PRODUCER_LOST: 'the producer of a run stopped (or lost its lease) before sealing it: the run failed',
+  WAIT_TIMEOUT: 'waiting for a run gave up at its timeout; the run itself goes on',
   // per image (appended)
   IMAGE_SOURCE_FORBIDDEN:
     'the image URL is not allowed (http(s) sources disabled, host not in the allow-list, or a non-public address)',
