@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { REPO_ROOT } from '../support/shared.js';
+import { REPO_ROOT } from '../support/fixtures.js';
 
 /** The "may import" column of docs/ARCHITECTURE.md's folder table (folders not listed may import anything). */
 const MAY_IMPORT: Record<string, string[]> = {
