@@ -108,13 +108,16 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         isReady,
         allowedHosts: config.metricsAllowedHosts,
         logger: log,
-      }).catch((err: NodeJS.ErrnoException) => {
-        if (err?.code !== 'EADDRINUSE') throw err;
-        throw new UsageError(
-          'INVALID_OPTION',
-          `--metrics-port ${config.metricsPort} is already in use on ${config.metricsHost} (another worker on this ` +
-            'host?): give each worker its own --metrics-port / ZEROSHOT_METRICS_PORT, or 0 to disable it',
+      }).catch((err: Error) => {
+        if (!isPortTaken(err)) throw err;
+        // Several workers per host (one per GPU) is normal: the work matters more than this one's /metrics.
+        log.warn(
+          { metricsPort: config.metricsPort, metricsHost: config.metricsHost },
+          `--metrics-port ${config.metricsPort} is already in use on ${config.metricsHost} (another worker on ` +
+            'this host?): this worker runs WITHOUT /metrics, /healthz and /readyz. Give each worker its own ' +
+            '--metrics-port / ZEROSHOT_METRICS_PORT (e.g. 9464, 9466, ...), or 0 to disable it',
         );
+        return undefined;
       });
     }
     log.info({ model: config.model ?? '(resolved)', providers: config.providers }, 'loading model');
@@ -328,6 +331,11 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
     },
     close,
   };
+}
+
+function isPortTaken(err: Error): boolean {
+  const code = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code;
+  return code(err) === 'EADDRINUSE' || code(err.cause) === 'EADDRINUSE';
 }
 
 /** Bound of each step of a forced shutdown (connections to a dead Redis never answer). */

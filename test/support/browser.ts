@@ -36,7 +36,11 @@ export function artifactsDir(): string {
 }
 
 /** Saves a PNG screenshot under artifactsDir(); returns its path. */
-export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
+export async function screenshot(
+  page: Page,
+  name: string,
+  opts: { fullPage?: boolean } = {},
+): Promise<string> {
   const file = path.join(artifactsDir(), `${name}.png`);
   await page.screenshot({ path: file as `${string}.png`, fullPage: opts.fullPage ?? true });
   return file;
@@ -50,4 +54,18 @@ export async function distinctColours(file: string): Promise<number> {
     seen.add(((data[i] as number) << 16) | ((data[i + 1] as number) << 8) | (data[i + 2] as number));
   }
   return seen.size;
+}
+
+/**
+ * With `ZEROSHOT_README_IMAGES=<dir>` (e.g. docs/img), also writes a small palette PNG of a screenshot
+ * there: how the README's pictures are made from a real test run.
+ */
+export async function saveReadmeImage(screenshotFile: string, name: string, width: number): Promise<void> {
+  const dir = process.env.ZEROSHOT_README_IMAGES;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  await sharp(screenshotFile)
+    .resize({ width, withoutEnlargement: true })
+    .png({ palette: true, quality: 80, compressionLevel: 9, effort: 10 })
+    .toFile(path.join(dir, `${name}.png`));
 }

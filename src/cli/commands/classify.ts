@@ -20,7 +20,7 @@ interface ClassifyFlags {
   labelsFile?: string;
   template?: string[];
   ensemble?: string;
-  topK: number;
+  topK?: number;
   mode?: ScoreMode;
   threshold?: number;
   model?: string;
@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .option('--labels-file <file>', 'one label per line (blank lines and # comments ignored)')
     .option('--template <text>', 'hypothesis template with {} for the label (repeatable: averaged)', collect)
     .option('--ensemble <name>', "template preset: imagenet80 (the CLIP paper's 80 ImageNet prompts)")
-    .option('--top-k <n>', 'labels shown per image', positiveInt, 5)
+    .option('--top-k <n>', 'labels shown per image (default 5)', positiveInt)
     .addOption(
       new Option('--mode <mode>', 'softmax (CLIP default), sigmoid (SigLIP default) or multilabel').choices([
         'softmax',
@@ -123,7 +123,7 @@ async function parseFlags(flags: ClassifyFlags, env: NodeJS.ProcessEnv) {
   const scoring = {
     templates: flags.template,
     ensemble: flags.ensemble,
-    topK: flags.topK,
+    topK: flags.topK ?? 5,
     mode: flags.mode ?? (flags.threshold === undefined ? undefined : ('multilabel' as const)),
     threshold: flags.threshold,
   };

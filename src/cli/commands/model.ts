@@ -55,11 +55,11 @@ function formatReport(r: ModelReport): string {
 }
 
 export function register(program: Command): void {
-  const model = program.command('model').description('inspect and download models');
+  const model = program.command('model').description('Inspect and download models');
 
   model
     .command('inspect')
-    .description('show what zeroshot finds in a model directory (default: the resolved model)')
+    .description('Show what zeroshot finds in a model directory (default: the resolved model)')
     .argument('[dir]', 'model directory or cached hub id (default: --model resolution order)')
     .addOption(new Option('--dtype <dtype>', 'weight variant to open').choices(MODEL_DTYPES))
     .option('--json', 'print JSON')
@@ -77,7 +77,7 @@ export function register(program: Command): void {
 
   model
     .command('pull')
-    .description('download a model from the Hugging Face hub into the cache (resumable, verified)')
+    .description('Download a model from the Hugging Face hub into the cache (resumable, verified)')
     .argument('<repo>', `hub repository in the transformers.js ONNX layout, e.g. ${DEFAULT_HUB_MODEL}`)
     .option('--revision <rev>', 'branch, tag or commit', 'main')
     .addOption(

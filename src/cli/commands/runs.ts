@@ -94,12 +94,12 @@ export function register(program: Command): void {
 
   addConnectionOptions(program.command('runs'))
     .description('List the most recent runs, newest first')
-    .option('--limit <n>', 'how many runs (default 20)', positiveInt, 20)
+    .option('--limit <n>', 'how many runs (default 20)', positiveInt)
     .option('--json', 'print a JSON array of run statuses')
     .action(
-      action(async (flags: { limit: number; json?: boolean } & ConnectionFlags) => {
+      action(async (flags: { limit?: number; json?: boolean } & ConnectionFlags) => {
         quietLogs();
-        const runs = await listRuns({ limit: flags.limit }, depsFrom(flags));
+        const runs = await listRuns({ limit: flags.limit ?? 20 }, depsFrom(flags));
         if (flags.json) json(runs);
         else if (runs.length === 0) print('no runs yet (zeroshot enqueue ...)\n');
         else {

@@ -126,14 +126,15 @@ export async function createSession(
   throw new ModelError('PROVIDER_UNAVAILABLE', `no usable execution provider among ${providers.join(', ')}`);
 }
 
-/** session.run with runtime failures mapped to INFERENCE_FAILED. */
+/** session.run (of all outputs, or only those named in `fetches`) with failures mapped to INFERENCE_FAILED. */
 export async function runSession(
   session: ort.InferenceSession,
   feeds: Record<string, ort.Tensor>,
   what: string,
+  fetches?: string[],
 ): Promise<ort.InferenceSession.ReturnType> {
   try {
-    return await session.run(feeds);
+    return await (fetches ? session.run(feeds, fetches) : session.run(feeds));
   } catch (err) {
     throw new ModelError(
       'INFERENCE_FAILED',
