@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { IMAGE_EXTENSIONS } from '../../src/core/io/image-extensions.js';
 import { DEFAULT_EXTENSIONS } from '../../src/producer/index.js';
-import { CLI, REPO_ROOT, SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
+import { CLI, PHOTOS_DIR, REPO_ROOT, TINY_MODEL_DIR } from '../support/fixtures.js';
 
 interface Run {
   code: number;
@@ -31,8 +31,8 @@ function zeroshot(args: string[], env: NodeJS.ProcessEnv = {}, cli = CLI): Promi
   });
 }
 
-const photos = readdirSync(SAMPLE_IMAGES_DIR).sort();
-const img = (i: number) => path.join(SAMPLE_IMAGES_DIR, photos[i] as string);
+const photos = readdirSync(PHOTOS_DIR).sort();
+const img = (i: number) => path.join(PHOTOS_DIR, photos[i] as string);
 
 describe('zeroshot classify for newcomers', () => {
   let tmp: string;
