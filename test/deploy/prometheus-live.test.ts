@@ -15,11 +15,11 @@ import {
   screenshot,
 } from '../support/browser.js';
 import { debianTool } from '../support/debian-package.js';
+import { REPO_ROOT } from '../support/fixtures.js';
 import { type PanelData, renderPanelsHtml } from '../support/panel-render.js';
 import { freePort } from '../support/ports.js';
 import { type PrometheusHandle, type PromSeries, startPrometheus } from '../support/prometheus-server.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { REPO_ROOT } from '../support/shared.js';
 import { removeDir, sleep, startTestWorker, tempDir } from '../worker/helpers.js';
 import {
   alertRules,

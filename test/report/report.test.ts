@@ -9,8 +9,8 @@ import { STYLE_HASH, writeRunReport } from '../../src/report/index.js';
 import { TopN } from '../../src/report/top-n.js';
 import { createStorage } from '../../src/storage/index.js';
 import type { RunningWorker } from '../../src/worker/index.js';
+import { CLI } from '../support/fixtures.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { CLI } from '../support/shared.js';
 import { removeDir, startTestWorker, tempDir } from '../worker/helpers.js';
 import { type LabelledRun, labelledRun, REPORT_LABELS } from './labelled-run.js';
 
