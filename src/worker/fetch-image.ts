@@ -9,6 +9,8 @@ export interface FetchedImage {
 
 export interface FetchOptions {
   maxBytes: number;
+  /** Ends the fetch (deadline, shutdown): the body stops streaming too. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface FetchOptions {
  */
 export async function fetchImage(storage: Storage, uri: string, opts: FetchOptions): Promise<FetchedImage> {
   if (/^https?:\/\//.test(uri)) return fetchHttp(uri, opts);
-  return storage.get(uri, { maxBytes: opts.maxBytes });
+  return storage.get(uri, { maxBytes: opts.maxBytes, ...(opts.signal ? { signal: opts.signal } : {}) });
 }
 
 async function fetchHttp(uri: string, opts: FetchOptions): Promise<FetchedImage> {
@@ -27,5 +29,8 @@ async function fetchHttp(uri: string, opts: FetchOptions): Promise<FetchedImage>
   } catch {
     throw new ImageError('IMAGE_FETCH_FAILED', `${uri}: the image URL is malformed`);
   }
-  return fetchImageUrlWithEtag(url, { maxBytes: opts.maxBytes });
+  return fetchImageUrlWithEtag(url, {
+    maxBytes: opts.maxBytes,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
 }
