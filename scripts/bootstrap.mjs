@@ -87,29 +87,40 @@ export function ensureRedisServer() {
  * clone in a temp directory). Exported to the environment as an absolute path so every child agrees.
  */
 export function sharedDir() {
+  const found = findSharedDir();
+  if (!found.dir) {
+    fail(
+      `the shared files are missing (looked in ${found.candidates.join(', ')})`,
+      'set ZEROSHOT_SHARED_DIR to the shared/ folder (models/, images/, golden/)',
+    );
+  }
+  return found.dir;
+}
+
+/** sharedDir() without failing: `{dir}` when found (and exported), else `{candidates}` looked at. */
+export function findSharedDir() {
   if (process.env.ZEROSHOT_SHARED_DIR) {
-    return (process.env.ZEROSHOT_SHARED_DIR = path.resolve(ROOT, process.env.ZEROSHOT_SHARED_DIR));
+    const dir = path.resolve(ROOT, process.env.ZEROSHOT_SHARED_DIR);
+    process.env.ZEROSHOT_SHARED_DIR = dir;
+    return { dir, candidates: [dir] };
   }
   const candidates = [path.resolve(ROOT, '../shared')];
   const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], { cwd: ROOT, encoding: 'utf8' });
   const url = origin.status === 0 ? origin.stdout.trim().replace(/^file:\/\//, '') : '';
   if (url && path.isAbsolute(url)) candidates.push(path.resolve(url, '../shared'));
-  const found = candidates.find((dir) => existsSync(dir));
-  if (!found) {
-    fail(
-      `the shared files are missing (looked in ${candidates.join(', ')})`,
-      'set ZEROSHOT_SHARED_DIR to the shared/ folder (models/, images/, golden/)',
-    );
-  }
-  process.env.ZEROSHOT_SHARED_DIR = found;
-  return found;
+  const dir = candidates.find((d) => existsSync(d));
+  if (dir) process.env.ZEROSHOT_SHARED_DIR = dir;
+  return { dir, candidates };
 }
 
-/** `build`: 'strict' (type errors fail), 'lenient' (warn, run what tsc emitted) or false (no build). */
-export function bootstrap({ redis = false, build = 'strict' } = {}) {
+/**
+ * `build`: 'strict' (type errors fail), 'lenient' (warn, run what tsc emitted) or false (no build).
+ * `shared`: require the shared folder (false: the caller needs nothing outside the clone).
+ */
+export function bootstrap({ redis = false, build = 'strict', shared = true } = {}) {
   const [major] = process.versions.node.split('.').map(Number);
   if (major < 20) fail(`Node ${process.versions.node} is too old`, 'install Node.js 20 or newer');
-  sharedDir();
+  if (shared) sharedDir();
   ensureDependencies();
   if (build) ensureBuild({ lenient: build === 'lenient' });
   if (redis) ensureRedisServer();

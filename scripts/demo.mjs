@@ -1,55 +1,30 @@
 // `npm run demo`: the whole system on one machine, from a fresh clone with no manual step.
 // Installs and builds what is missing (bootstrap), starts a private redis-server unless REDIS_URL is set,
-// enqueues the shared sample photos with a label set, runs a worker in this process until the run
-// completes, then prints a results table and where the result files are (file:// under .cache/demo/).
+// then src/demo/run-demo.ts: the model the CLI would use (--model, ZEROSHOT_MODEL, the cache), else the
+// default model pulled from the hub, else (offline) the bundled random-weight model with a banner; a worker
+// in this process labels the bundled photos; a table says how many top labels match.
 // Plain JavaScript on purpose: it runs before anything is compiled.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { bootstrap, fail, ROOT, sharedDir } from './bootstrap.mjs';
+import { bootstrap, fail, ROOT } from './bootstrap.mjs';
 
 const say = (msg) => process.stderr.write(`[zeroshot] ${msg}\n`);
-const PREFIX = '{zeroshot-demo}'; // never touches the queues of a real deployment sharing REDIS_URL
-const DISTRACTORS = ['a cat', 'a person', 'a car', 'a pizza', 'a mountain'];
 
-process.env.ZEROSHOT_LOG_LEVEL ??= 'warn';
-bootstrap({ redis: !process.env.REDIS_URL });
+// Worker logs stay quiet: the demo prints what matters (model, provider, results) itself.
+process.env.ZEROSHOT_LOG_LEVEL ??= 'error';
+bootstrap({ redis: !process.env.REDIS_URL, shared: false });
 
-const SHARED = sharedDir();
-const IMAGES = path.join(SHARED, 'images', 'imagenet-dev');
-
-/** A real model: ZEROSHOT_MODEL, else the first model directory in shared/models that is not a stand-in. */
-function pickModel() {
-  if (process.env.ZEROSHOT_MODEL) return { dir: process.env.ZEROSHOT_MODEL, standIn: false };
-  const modelsDir = path.join(SHARED, 'models');
-  const dirs = existsSync(modelsDir) ? readdirSync(modelsDir).sort() : [];
-  let standIn;
-  for (const name of dirs) {
-    const dir = path.join(modelsDir, name);
-    let config;
-    try {
-      config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
-    } catch {
-      continue;
-    }
-    if (config.stand_in === undefined) return { dir, standIn: false };
-    standIn ??= dir;
+/** `npm run demo -- --model DIR` (or `--model=DIR`). */
+function modelArg(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--model') return argv[i + 1];
+    if (argv[i].startsWith('--model=')) return argv[i].slice('--model='.length);
   }
-  if (standIn) return { dir: standIn, standIn: true };
-  fail(
-    `no model found (ZEROSHOT_MODEL is not set and ${modelsDir} has no model directory)`,
-    'ZEROSHOT_MODEL=/path/to/clip-model npm run demo   (or: npx zeroshot model pull Xenova/clip-vit-base-patch32)',
-  );
+  return undefined;
 }
-
-/** "n01440764_tench.JPEG" → "tench"; "n02088094_Afghan_hound.JPEG" → "Afghan hound" */
-const classOf = (file) =>
-  path
-    .parse(file)
-    .name.replace(/^n\d+_/, '')
-    .replaceAll('_', ' ');
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -109,113 +84,38 @@ async function startPrivateRedis() {
   };
 }
 
-function printTable(lines, summary, standIn) {
-  const rows = lines.map((l) => {
-    const name = path.basename(new URL(l.image).pathname);
-    if (l.error) return [name, `ERROR ${l.error.code}`, '', ''];
-    const top = l.labels[0];
-    return [name, top.label, top.score.toFixed(3), top.label === classOf(name) ? 'yes' : ''];
-  });
-  const head = ['image', 'top label', 'score', 'matches file name'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
-  console.log(fmt(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(fmt(r));
-  const correct = rows.filter((r) => r[3] === 'yes').length;
-  console.log('');
-  console.log(
-    `${summary.counts.ok} images labeled, ${summary.counts.failed} failed, ` +
-      `${correct}/${rows.length} top labels match the file name, ${summary.imagesPerSecond} images/s ` +
-      `(model ${summary.model.id}, ${summary.model.provider}).`,
-  );
-  if (standIn) {
-    console.log(
-      'NOTE: this is the tiny STAND-IN model with RANDOM weights: its scores are meaningless. ' +
-        'Run with ZEROSHOT_MODEL=/path/to/a/real/clip-model for real labels.',
+async function main() {
+  const { runDemo } = await import('../dist/src/demo/run-demo.js');
+  const { bundledFiles } = await import('../dist/src/demo/bundled.js');
+  const { modelDir, photosDir } = bundledFiles();
+  if (!modelDir || !photosDir) {
+    fail(
+      `the bundled test fixtures are missing (test/fixtures/: model ${modelDir ?? 'missing'}, photos ${photosDir ?? 'missing'})`,
+      'a complete clone has them: git checkout -- test/fixtures',
     );
   }
-}
-
-async function main() {
-  if (!existsSync(IMAGES)) {
-    fail(`the sample photos are missing: ${IMAGES}`, 'set ZEROSHOT_SHARED_DIR to the shared/ folder');
-  }
-  const photos = readdirSync(IMAGES).filter((f) => /\.(jpe?g|png|webp)$/i.test(f));
-  const model = pickModel();
-  say(
-    `model: ${model.dir}${model.standIn ? '  (stand-in with RANDOM weights: scores are meaningless)' : ''}`,
-  );
-
-  const { startWorker } = await import('../dist/src/worker/index.js');
-  const { enqueueRun, waitForRun } = await import('../dist/src/producer/index.js');
-
   const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis();
   const redisUrl = process.env.REDIS_URL ?? redis.url;
   say(redis ? `started a private redis-server at ${redisUrl}` : 'using REDIS_URL');
-  let worker;
-  const cleanup = async () => {
-    await worker?.close({ timeoutMs: 5_000 }).catch(() => {});
-    await redis?.stop();
-  };
   for (const sig of ['SIGINT', 'SIGTERM'])
-    process.once(sig, () => cleanup().finally(() => process.exit(130)));
-
+    process.once(sig, () => (redis ? redis.stop() : Promise.resolve()).finally(() => process.exit(130)));
   try {
-    const outDir = path.join(ROOT, '.cache', 'demo', 'results');
-    mkdirSync(outDir, { recursive: true });
-    const labels = [...new Set([...photos.map(classOf), ...DISTRACTORS])];
-    worker = startWorker({
-      model: model.dir,
+    await runDemo({
       redisUrl,
-      queuePrefix: PREFIX,
-      metricsPort: 0,
-      scheduler: false,
-      queueExporter: false,
+      model: modelArg(process.argv.slice(2)),
+      photosDir,
+      bundledModelDir: modelDir,
+      outDir: path.join(ROOT, '.cache', 'demo', 'results'),
     });
-    await worker.ready;
-    say(`worker ready (${worker.model.id}, provider ${worker.model.provider})`);
-
-    const runId = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
-    const res = await enqueueRun(
-      { sources: [`file://${IMAGES}/`], labels, output: `file://${outDir}/`, chunkSize: 16, runId },
-      { redisUrl, prefix: PREFIX },
-    );
-    say(`enqueued run ${res.runId}: ${res.images} images in ${res.chunks} chunks, ${labels.length} labels`);
-    await waitForRun(
-      res.runId,
-      {
-        pollMs: 250,
-        timeoutMs: 10 * 60_000,
-        onProgress: (s) => {
-          if (process.stderr.isTTY) {
-            process.stderr.write(`\r[zeroshot] ${s.images.done + s.images.failed}/${s.images.total} images`);
-          }
-        },
-      },
-      { redisUrl, prefix: PREFIX },
-    );
-    if (process.stderr.isTTY) process.stderr.write('\n');
-
-    const runDir = path.join(outDir, res.runId);
-    const summary = JSON.parse(readFileSync(path.join(runDir, '_SUMMARY.json'), 'utf8'));
-    const lines = readdirSync(runDir)
-      .filter((f) => f.startsWith('part-'))
-      .sort()
-      .flatMap((f) => readFileSync(path.join(runDir, f), 'utf8').split('\n').filter(Boolean))
-      .map((l) => JSON.parse(l));
-    console.log('');
-    printTable(lines, summary, model.standIn);
-    console.log(`\nResults: ${runDir}/part-*.jsonl (one JSON line per image) and ${runDir}/_SUMMARY.json`);
   } catch (err) {
-    await cleanup();
+    await redis?.stop();
     const code = err?.code ? `${err.code}: ` : '';
     fail(
       `${code}${err?.message ?? err}`,
-      err?.code?.startsWith?.('MODEL_') ? 'set ZEROSHOT_MODEL to a model directory' : undefined,
+      err?.code?.startsWith?.('MODEL_') ? 'check --model / ZEROSHOT_MODEL (see docs/MODELS.md)' : undefined,
     );
   }
-  await cleanup();
+  await redis?.stop();
 }
 
 await main();

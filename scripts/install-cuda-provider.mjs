@@ -4,6 +4,7 @@
 // so onnxruntime-node's own postinstall (which downloads these from NuGet) never runs by accident.
 // Plain JavaScript: it must work before the TypeScript is built. See docs/MODELS.md ("GPU").
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -26,11 +27,15 @@ Options:
                  or an offline copy); they must be built for the installed onnxruntime-node version
   --package SPEC npm package to fetch them from (default ${DEFAULT_PACKAGE},
                  ONNX Runtime ${PACKAGE_ORT_VERSION}); needs the npm registry
-  --check        only report whether the provider is installed and its libraries resolve
+  --check        only report whether the provider is installed (with the sha256 of its libraries)
+                 and whether the CUDA 13 / cuDNN 9 libraries it needs resolve (ldd)
   -h, --help     show this help
 
-The provider still needs the NVIDIA driver plus the CUDA and cuDNN runtime libraries it was built
-against on the library path; after copying, this script runs ldd and lists any that are missing.
+The default package is a third-party npm repackaging (by asus4, for onnxruntime-unity) of ONNX Runtime
+${PACKAGE_ORT_VERSION}'s CUDA provider; npm checks the registry's integrity hash on download, and --check
+prints each library's sha256 to compare with Microsoft's onnxruntime-linux-x64-gpu-${PACKAGE_ORT_VERSION} release.
+The provider needs the NVIDIA driver plus the CUDA 13 and cuDNN 9 runtime libraries on the library
+path; after copying, this script runs ldd and lists any that are missing.
 
 Environment:
   ZEROSHOT_ORT_PACKAGE_DIR  onnxruntime-node package directory to install into (default: the one
@@ -130,7 +135,14 @@ function missingDeps(lib) {
     .map((l) => l.trim().split(/\s+/)[0]);
 }
 
-function report(dir) {
+const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/**
+ * What is installed, for `--check`: where, the sha256 of each library (compare them with the same files of
+ * Microsoft's onnxruntime-linux-x64-gpu release of the matching version to verify the third-party
+ * package), and the CUDA/cuDNN libraries ldd cannot resolve.
+ */
+function report(dir, ortVersion) {
   const present = LIBS.filter((l) => existsSync(path.join(dir, l)));
   if (present.length < LIBS.length) {
     process.stdout.write(
@@ -138,7 +150,8 @@ function report(dir) {
     );
     return false;
   }
-  process.stdout.write(`CUDA provider installed in ${dir}\n`);
+  process.stdout.write(`CUDA provider installed in ${dir} (onnxruntime-node ${ortVersion})\n`);
+  for (const lib of LIBS) process.stdout.write(`  sha256 ${sha256(path.join(dir, lib))}  ${lib}\n`);
   const missing = missingDeps(path.join(dir, LIBS[0]));
   if (missing && missing.length > 0) {
     process.stdout.write(
@@ -162,9 +175,9 @@ function main() {
   }
   const pkgDir = ortPackageDir();
   const dest = bindingDir(pkgDir);
-  if (opts.check) return report(dest) ? 0 : 1;
-
   const version = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).version;
+  if (opts.check) return report(dest, version) ? 0 : 1;
+
   let tmp;
   try {
     let sourceDir;
@@ -197,7 +210,7 @@ function main() {
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
-  report(dest);
+  report(dest, version);
   process.stdout.write(
     'Use it with --provider cuda (zeroshot tries cuda first by default and says when it falls back to CPU).\n',
   );

@@ -1,7 +1,12 @@
 import { ModelError, UsageError, ZeroshotError } from '../core/errors/index.js';
+import { printError } from './output.js';
 
-/** Exit statuses of every zeroshot command. */
-export const EXIT = { ok: 0, someFailed: 1, usage: 2, model: 3 } as const;
+/**
+ * Exit statuses of every zeroshot command: 0 ok; 1 some images or chunks failed, the run was cancelled or
+ * failed, or a Redis/storage error; 2 usage error; 3 the model cannot be loaded; 4 `enqueue --wait --timeout`
+ * gave up before the run finished (the run goes on).
+ */
+export const EXIT = { ok: 0, someFailed: 1, usage: 2, model: 3, timeout: 4 } as const;
 
 /**
  * Runs a command action and maps errors to one clear line and an exit status:
@@ -15,18 +20,18 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       process.exitCode = code ?? EXIT.ok;
     } catch (err) {
       if (err instanceof UsageError) {
-        process.stderr.write(`zeroshot: ${err.message}\n`);
+        printError(`zeroshot: ${err.message}\n`);
         process.exitCode = EXIT.usage;
       } else if (err instanceof ModelError) {
-        process.stderr.write(`zeroshot: ${err.code}: ${err.message}\n`);
+        printError(`zeroshot: ${err.code}: ${err.message}\n`);
         process.exitCode = EXIT.model;
       } else if (err instanceof ZeroshotError) {
-        process.stderr.write(`zeroshot: ${err.code}: ${err.message}\n`);
+        printError(`zeroshot: ${err.code}: ${err.message}\n`);
         process.exitCode = EXIT.someFailed;
       } else {
         const e = err as Error;
-        process.stderr.write(`zeroshot: unexpected error: ${e?.message ?? String(err)}\n`);
-        if (process.env.ZEROSHOT_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+        printError(`zeroshot: unexpected error: ${e?.message ?? String(err)}\n`);
+        if (process.env.ZEROSHOT_DEBUG) printError(`${e?.stack ?? ''}\n`);
         process.exitCode = EXIT.someFailed;
       }
     }

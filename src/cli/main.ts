@@ -1,6 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './exit.js';
 
+// `zeroshot ... | head`: the reader is gone, so the rest of the output has nowhere to go. Stop quietly
+// instead of dying on an unhandled EPIPE with a stack trace (what `cat` and `ls` do, minus the signal).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    throw err;
+  });
+}
+
 const program = new Command('zeroshot')
   .description('Bulk zero-shot image labeling with CLIP-style ONNX models')
   .version('0.1.0')
@@ -20,6 +29,7 @@ const MODULES: Record<string, () => Promise<CommandModule>> = {
   schedule: () => import('./commands/schedule.js'),
   worker: () => import('./commands/worker.js'),
   ops: () => import('./commands/ops.js'),
+  report: () => import('./commands/report.js'),
 };
 const MODULE_OF: Record<string, string> = {
   classify: 'classify',
@@ -34,6 +44,7 @@ const MODULE_OF: Record<string, string> = {
   worker: 'worker',
   exporter: 'ops',
   dashboard: 'ops',
+  report: 'report',
 };
 const invoked = MODULE_OF[process.argv[2] ?? ''];
 const load = invoked ? [invoked] : Object.keys(MODULES);

@@ -2,6 +2,7 @@
 // loads just the invoked command's module, and each of them imports this one.
 import { type Command, InvalidArgumentError } from 'commander';
 import type { ProducerDeps } from '../producer/index.js';
+import { print, safeJson } from './output.js';
 
 /** Repeatable option: every occurrence is appended. */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -20,7 +21,7 @@ export function probability(value: string): number {
 }
 
 /** Pretty-printed JSON on stdout (the `--json` output of the producer commands). */
-export const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+export const printJson = (value: unknown) => print(`${safeJson(value, 2)}\n`);
 
 /** `--redis-url` / `--queue-prefix`: the same flags as zeroshot worker; they override REDIS_URL / ZEROSHOT_QUEUE_PREFIX. */
 export interface ConnectionFlags {

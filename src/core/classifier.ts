@@ -1,14 +1,22 @@
 import { TextEncoder, VisionEncoder } from './encoders/index.js';
 import { type ErrorInfo, ImageError, ModelError, toErrorInfo, UsageError } from './errors/index.js';
-import { imageName, readImageSource } from './io/index.js';
+import { type HttpSourcePolicy, imageName, parseHttpSources, readImageSource } from './io/index.js';
 import { loadModelSpec, parseDtype, resolveModelDir } from './model/index.js';
 import { positiveInt, resolveBatcherOptions } from './pipeline/batcher-options.js';
-import { type BatchEvent, ImageEmbeddingBatcher, mapConcurrent } from './pipeline/index.js';
 import {
+  type BatchEvent,
+  forEachConcurrent,
+  ImageEmbeddingBatcher,
+  mapConcurrent,
+} from './pipeline/index.js';
+import {
+  DecodeBudget,
+  type IccProfiles,
   type ImageLimits,
   ImagePreprocessor,
   type ResizeMode,
   resolveImageLimits,
+  validateIccProfiles,
   validateResizeMode,
 } from './preprocess/index.js';
 import { type RuntimeOptions, resolveIntraOpThreads, validateProviders } from './runtime/index.js';
@@ -51,9 +59,21 @@ export interface ClassifierOptions {
   intraOpThreads?: number;
   /** `exact` (default, matches the HF reference) or `fast` (JPEG shrink-on-load). */
   resize?: ResizeMode;
+  /** `ignore` (default, as Pillow and the HF reference) or `convert` embedded ICC profiles to sRGB. */
+  iccProfiles?: IccProfiles;
+  /**
+   * Bytes that concurrent decodes may hold at once, counted from each image header as width × height ×
+   * channels × bytes per sample (default 1 GiB); an image needing more than all of it is an ImageError.
+   */
+  decodeMemoryBytes?: number;
   limits?: Partial<ImageLimits>;
   /** Deadline for downloading http(s) images (default 30 s). */
   fetchTimeoutMs?: number;
+  /**
+   * Which http(s) image hosts may be fetched (default OPEN_HTTP_SOURCES: any, as curl would). Services that
+   * classify URLs given by others should pass an allow-list: `{ allowHosts: ['images.example.com'] }`.
+   */
+  httpSources?: HttpSourcePolicy;
   /** Labels kept in the text-embedding LRU (default 10,000). */
   textCacheSize?: number;
   /** One-off warnings (CUDA fallback, label truncated to 77 tokens); default process.emitWarning. */
@@ -79,6 +99,16 @@ export interface Classifier {
   readonly info: ClassifierInfo;
   /** Per image, in input order: labels sorted by score, or `{ image, error }`; bad images do not stop the rest. */
   classify(images: ImageSource[], labels: string[], opts?: ClassifyOptions): Promise<ImageResult[]>;
+  /**
+   * Like classify, but hands each result to `onResult` as soon as it is scored (completion order, with its
+   * input index) and keeps none of them: for any number of images (`zeroshot classify --jsonl`).
+   */
+  classifyEach(
+    images: ImageSource[],
+    labels: string[],
+    onResult: (result: ImageResult, index: number) => void | Promise<void>,
+    opts?: ClassifyOptions,
+  ): Promise<void>;
   embedImages(images: ImageSource[]): Promise<Array<Float32Array | ErrorInfo>>;
   /** One encoded image through the shared micro-batcher. Rejects with ImageError for a bad image. */
   embedImage(data: Buffer): Promise<Float32Array>;
@@ -106,7 +136,12 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
     onWarning: opts.onWarning,
   };
   // Validate cheap options before the (slow) sessions are created.
-  const pre = new ImagePreprocessor(spec.preprocess, { limits: opts.limits, resize: opts.resize });
+  const pre = new ImagePreprocessor(spec.preprocess, {
+    limits: opts.limits,
+    resize: opts.resize,
+    iccProfiles: opts.iccProfiles,
+    decodeMemory: opts.decodeMemoryBytes,
+  });
   const [vision, text] = await Promise.allSettled([
     VisionEncoder.create(spec, runtime),
     TextEncoder.create(spec, runtime),
@@ -165,6 +200,24 @@ class EngineClassifier implements Classifier {
     labels: string[],
     opts: ClassifyOptions = {},
   ): Promise<ImageResult[]> {
+    const out = new Array<ImageResult>(images.length);
+    await this.classifyEach(
+      images,
+      labels,
+      (r, i) => {
+        out[i] = r;
+      },
+      opts,
+    );
+    return out;
+  }
+
+  async classifyEach(
+    images: ImageSource[],
+    labels: string[],
+    onResult: (result: ImageResult, index: number) => void | Promise<void>,
+    opts: ClassifyOptions = {},
+  ): Promise<void> {
     this.assertOpen();
     assertImageList(images);
     const clean = validateLabels(labels);
@@ -173,29 +226,37 @@ class EngineClassifier implements Classifier {
     // Labels are encoded while the first images decode; a text-encoder failure fails the whole call.
     const labelEmbeddings = this.labels.embedLabels(clean, templates);
     labelEmbeddings.catch(() => {});
-    const embeddings = await this.embedImages(images);
-    const textEmbs = await labelEmbeddings;
-    return embeddings.map((emb, i) => {
-      const image = imageName(images[i] as ImageSource, i);
-      if (!(emb instanceof Float32Array)) return { image, error: emb };
-      return { image, labels: this.score(emb, textEmbs, clean, opts) };
+    await forEachConcurrent(images, this.batcher.options.maxInFlight, async (source, i) => {
+      const image = imageName(source, i);
+      const emb = await this.embedOne(source);
+      const textEmbs = await labelEmbeddings;
+      await onResult(
+        emb instanceof Float32Array
+          ? { image, labels: this.score(emb, textEmbs, clean, opts) }
+          : { image, error: emb },
+        i,
+      );
     });
+    await labelEmbeddings;
   }
 
   async embedImages(images: ImageSource[]): Promise<Array<Float32Array | ErrorInfo>> {
     this.assertOpen();
     assertImageList(images);
-    return mapConcurrent(images, this.batcher.options.maxInFlight, async (source) => {
-      try {
-        const data = await readImageSource(source, {
-          maxBytes: this.maxBytes,
-          fetchTimeoutMs: this.opts.fetchTimeoutMs,
-        });
-        return await this.batcher.embed(data);
-      } catch (err) {
-        return toErrorInfo(err);
-      }
-    });
+    return mapConcurrent(images, this.batcher.options.maxInFlight, (source) => this.embedOne(source));
+  }
+
+  private async embedOne(source: ImageSource): Promise<Float32Array | ErrorInfo> {
+    try {
+      const data = await readImageSource(source, {
+        maxBytes: this.maxBytes,
+        fetchTimeoutMs: this.opts.fetchTimeoutMs,
+        ...(this.opts.httpSources ? { httpSources: this.opts.httpSources } : {}),
+      });
+      return await this.batcher.embed(data);
+    } catch (err) {
+      return toErrorInfo(err);
+    }
   }
 
   embedImage(data: Buffer): Promise<Float32Array> {
@@ -260,6 +321,10 @@ function validateClassifierOptions(opts: ClassifierOptions): void {
   resolveBatcherOptions(opts, 1);
   resolveImageLimits(opts.limits);
   validateResizeMode(opts.resize);
+  validateIccProfiles(opts.iccProfiles);
+  if (opts.decodeMemoryBytes !== undefined) new DecodeBudget(opts.decodeMemoryBytes);
+  if (opts.httpSources !== undefined)
+    parseHttpSources(opts.httpSources.allowHosts ?? [], 'httpSources.allowHosts');
   for (const [name, max] of [
     ['fetchTimeoutMs', 3_600_000],
     ['textCacheSize', 10_000_000],

@@ -7,7 +7,14 @@ export {
 } from './classifier.js';
 export { TextEncoder, VisionEncoder } from './encoders/index.js';
 export * from './errors/index.js';
-export { imageName, type ReadImageOptions, readImageSource } from './io/index.js';
+export {
+  type HttpSourcePolicy,
+  imageName,
+  NO_HTTP_SOURCES,
+  OPEN_HTTP_SOURCES,
+  type ReadImageOptions,
+  readImageSource,
+} from './io/index.js';
 export {
   cacheDir,
   DEFAULT_HUB_MODEL,

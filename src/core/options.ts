@@ -1,4 +1,6 @@
 import { UsageError } from './errors/usage-error.js';
+import { KNOWN_PROVIDERS } from './runtime/runtime-options.js';
+import type { ExecutionProvider } from './types.js';
 
 /**
  * Small option parsers shared by `zeroshot worker`, `zeroshot exporter|dashboard` and the storage env:
@@ -41,4 +43,22 @@ export function flagOrEnv(
   if (flag !== undefined) return flag;
   const value = env[envName];
   return value !== undefined && value !== '' ? value : undefined;
+}
+
+/** Execution providers in preference order, comma separated (`cuda,cpu`): ZEROSHOT_PROVIDER / --provider. */
+export function providerList(raw: string, name: string): ExecutionProvider[] {
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new UsageError('INVALID_OPTION', `${name} must list at least one provider`);
+  for (const p of list) {
+    if (!(KNOWN_PROVIDERS as readonly string[]).includes(p)) {
+      throw new UsageError(
+        'INVALID_OPTION',
+        `${name} must be one of ${KNOWN_PROVIDERS.join(', ')} (got ${JSON.stringify(p)})`,
+      );
+    }
+  }
+  return [...new Set(list)] as ExecutionProvider[];
 }

@@ -1,4 +1,4 @@
 export * from './connection.js';
 export * from './names.js';
-export * from './run-hash.js';
+export * from './redis-lease.js';
 export * from './schemas.js';

@@ -33,10 +33,12 @@ export const jobIds = {
 /** Our own keys (not BullMQ's), all under the same prefix. */
 export function keys(prefix: string = DEFAULT_PREFIX) {
   return {
-    /** Hash: `spec` (RunSpec JSON), `state`, `chunks`, `images`, `sealed`, `createdAt`, `finishedAt`. */
+    /** Hash: the run record; read and written only through `RunStore` (src/runs/), fields in `RUN_FIELD`. */
     run: (runId: string) => `${prefix}:run:${runId}`,
     /** Hash: chunk index → `done,failed` image counts (overwritten on retry: never double counted). */
     runProgress: (runId: string) => `${prefix}:run:${runId}:progress`,
+    /** String with a TTL: lease of the producer still enqueuing a run (gone: the producer died unsealed). */
+    producerLease: (runId: string) => `${prefix}:run:${runId}:producer`,
     /** Sorted set of run ids by creation time. */
     runIndex: () => `${prefix}:runs`,
     /** String: float32 bytes of one label's text embedding, shared by all workers. */

@@ -7,6 +7,7 @@ import { UsageError } from '../core/errors/index.js';
 import { createRedis, queueConfigFromEnv } from '../jobs/connection.js';
 import { QUEUES } from '../jobs/names.js';
 import { type BasicAuthCredentials, requireBasicAuth } from './http/basic-auth.js';
+import { registerHostCheck } from './http/host-check.js';
 import { isLoopbackHost, listenError, listenUrl, validateListen } from './http/validate-listen.js';
 import { type Logger, redactUrl, logger as rootLogger } from './logger.js';
 
@@ -25,6 +26,8 @@ export interface DashboardOptions {
   insecureNoAuth?: boolean;
   /** Hide the buttons that change jobs (retry, promote, clean, remove). */
   readOnly?: boolean;
+  /** Host names accepted besides IP literals, localhost and the bind address (DNS rebinding guard). */
+  allowedHosts?: readonly string[];
   logger?: Logger;
 }
 
@@ -71,6 +74,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
 
   const app = fastify({ logger: false });
   try {
+    registerHostCheck(app, { bindHost: host, allowedHosts: opts.allowedHosts ?? [] });
     if (auth) await requireBasicAuth(app, auth, 'zeroshot dashboard', ['/healthz']);
     app.get('/healthz', async () => ({ alive: true }));
     const serverAdapter = new FastifyAdapter();

@@ -1,6 +1,7 @@
 import { fastify } from 'fastify';
 import { type Registry, register } from 'prom-client';
 import { healthRoutes } from './http/health-routes.js';
+import { registerHostCheck } from './http/host-check.js';
 import { metricsRoutes } from './http/metrics-routes.js';
 import { listenError, listenUrl, validateListen } from './http/validate-listen.js';
 import { type Logger, logger as rootLogger } from './logger.js';
@@ -18,6 +19,8 @@ export interface ObservabilityServerOptions {
   registry?: Registry;
   /** Readiness for /readyz. Default: always ready. */
   isReady?: IsReady;
+  /** Host names accepted besides IP literals, localhost and the bind address (DNS rebinding guard). */
+  allowedHosts?: readonly string[];
   logger?: Logger;
 }
 
@@ -39,6 +42,7 @@ export async function startObservabilityServer(
   collectProcessMetrics(registry);
 
   const app = fastify({ logger: false });
+  registerHostCheck(app, { bindHost: host, allowedHosts: opts.allowedHosts ?? [] });
   await app.register(metricsRoutes, { registry });
   await app.register(healthRoutes, { isReady: opts.isReady ?? alwaysReady });
   try {

@@ -19,6 +19,19 @@ const REDACT = [
   '*.credentials',
 ];
 
+/**
+ * pino appends a child's bindings after its parent's, so a key bound at two levels (`component: 'worker'`
+ * then `component: 'observability-http'`) would appear twice in one JSON line. Re-serializing keeps each
+ * key once, at its first position, with the innermost (last) value.
+ */
+function onceEach(line: string): string {
+  try {
+    return `${JSON.stringify(JSON.parse(line))}\n`;
+  } catch {
+    return line;
+  }
+}
+
 export interface LoggerFactoryOptions {
   env?: NodeJS.ProcessEnv;
   /** Where JSON lines go; default stderr (fd 2). Tests pass a stream to read them back. */
@@ -52,7 +65,7 @@ export function createLogger(
     // Key-based scrubbing of the logged object at any depth ...
     formatters: { log: scrub },
     // ... and string-based scrubbing of the final line, which also covers child bindings and messages.
-    hooks: { streamWrite: (line: string) => scrubString(line, secrets) },
+    hooks: { streamWrite: (line: string) => scrubString(onceEach(line), secrets) },
   };
   if (opts.destination) return pino(options, opts.destination);
   const pretty = opts.pretty ?? (process.stderr.isTTY === true && e.ZEROSHOT_LOG_FORMAT !== 'json');

@@ -4,9 +4,9 @@ import { type Registry, register } from 'prom-client';
 import { UsageError } from '../core/errors/index.js';
 import { createRedis, queueConfigFromEnv } from '../jobs/connection.js';
 import { keys, QUEUES } from '../jobs/names.js';
+import { RedisLease } from '../jobs/redis-lease.js';
 import { type Logger, redactUrl, logger as rootLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { RedisLease } from './redis-lease.js';
 
 /** The BullMQ job states published as `zeroshot_queue_jobs{state}`. */
 export const QUEUE_STATES = [

@@ -2,7 +2,6 @@ import { jobIds } from '../jobs/index.js';
 import { logger } from '../observability/logger.js';
 import { type ProducerContext, type ProducerDeps, withContext } from './deps.js';
 import { chunkQueue, closeAll } from './queues.js';
-import { loadRun } from './run-record.js';
 
 export interface CancelResult {
   runId: string;
@@ -21,7 +20,7 @@ const PENDING = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'wait'])
  * chunks finish on their own: the worker sees the state and writes nothing.
  */
 export async function removePendingChunks(ctx: ProducerContext, runId: string): Promise<number> {
-  const chunks = Number((await ctx.redis.hget(ctx.keys.run(runId), 'chunks')) ?? 0);
+  const chunks = await ctx.runs.chunkCount(runId);
   const queue = chunkQueue(ctx);
   let removed = 0;
   try {
@@ -31,7 +30,7 @@ export async function removePendingChunks(ctx: ProducerContext, runId: string): 
       );
       const results = await Promise.all(
         ids.map(async (id) => {
-          const job = await queue.getJob(id);
+          const job = await queue.getJob(id).catch(() => undefined); // data not JSON: left to the worker
           if (!job || !PENDING.has(await job.getState())) return 0;
           try {
             await job.remove();
@@ -52,9 +51,9 @@ export async function removePendingChunks(ctx: ProducerContext, runId: string): 
 /** Cancels a run: `state=cancelled`, pending chunk jobs removed; finalize then writes a cancelled summary. */
 export async function cancelRun(runId: string, deps?: ProducerDeps): Promise<CancelResult> {
   return withContext(deps, async (ctx) => {
-    const run = await loadRun(ctx, runId);
+    const run = await ctx.runs.require(runId, { lite: true });
     if (run.state !== 'running') return { runId, cancelled: false, state: run.state, removed: 0 };
-    await ctx.redis.hset(ctx.keys.run(runId), { state: 'cancelled', cancelledAt: new Date().toISOString() });
+    await ctx.runs.cancel(runId);
     const removed = await removePendingChunks(ctx, runId);
     logger().child({ runId }).info({ removed }, 'run cancelled');
     return { runId, cancelled: true, state: 'cancelled', removed };

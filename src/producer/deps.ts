@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { ZeroshotError } from '../core/errors/index.js';
 import { createRedis, keys, queueConfigFromEnv } from '../jobs/index.js';
 import { redactUrl } from '../observability/logger.js';
+import { RunStore } from '../runs/run-store.js';
 import type { Storage } from '../storage/types.js';
 
 /** How the producer reaches Redis and storage. Everything defaults from the environment. */
@@ -22,6 +23,8 @@ export interface ProducerContext {
   redis: Redis;
   prefix: string;
   keys: ReturnType<typeof keys>;
+  /** The run records (all reads and writes of run hashes). */
+  runs: RunStore;
   env: NodeJS.ProcessEnv;
   storage(): Promise<Storage>;
   close(): Promise<void>;
@@ -40,6 +43,7 @@ export async function openContext(deps: ProducerDeps = {}): Promise<ProducerCont
     redis,
     prefix: cfg.prefix,
     keys: keys(cfg.prefix),
+    runs: new RunStore(redis, cfg.prefix),
     env,
     async storage() {
       if (deps.storage) return deps.storage;

@@ -1,4 +1,5 @@
-import { UsageError } from '../core/errors/index.js';
+import { UsageError, ZeroshotError } from '../core/errors/index.js';
+import { int } from '../core/options.js';
 import {
   type ChunkImage,
   type ChunkPayload,
@@ -11,6 +12,7 @@ import {
   QUEUES,
 } from '../jobs/index.js';
 import { logger } from '../observability/logger.js';
+import { DEFAULT_PRODUCER_LEASE_MS } from '../runs/index.js';
 import { waitForRoom } from './backpressure.js';
 import { removePendingChunks } from './cancel-run.js';
 import { batched, chunked } from './chunker.js';
@@ -62,7 +64,7 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
       for await (const _ of readManifest(storage, opts.manifest));
     }
     await checkOutputBucket(storage, output);
-    const runKey = ctx.keys.run(runId);
+    const leaseMs = producerLeaseMs(ctx.env);
     const existing = await existingRun(ctx, runId);
     if (existing) return existing;
 
@@ -86,24 +88,14 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
     }
 
     // Claim the run id: whoever sets `spec` first creates the run.
-    if ((await ctx.redis.hsetnx(runKey, 'spec', JSON.stringify(spec))) === 0) {
+    if (!(await ctx.runs.create(spec, { output, schedule: opts.schedule, producerLeaseMs: leaseMs }))) {
       await groups.return?.(undefined);
       return (await existingRun(ctx, runId)) ?? { runId, chunks: 0, images: 0, created: false };
     }
-    await ctx.redis
-      .multi()
-      .hset(runKey, {
-        state: 'running',
-        createdAt: spec.createdAt,
-        sealed: '0',
-        chunks: '0',
-        images: '0',
-        output,
-        labelCount: String(spec.labels.length),
-        ...(opts.schedule ? { schedule: opts.schedule } : {}),
-      })
-      .zadd(ctx.keys.runIndex(), now.getTime(), runId)
-      .exec();
+    // Held until the run is sealed: if this process dies, the lease lapses and finalize fails the run.
+    const lease = ctx.runs.producerLease(runId, leaseMs);
+    await lease.acquire();
+    const alive = lease.keepAlive(() => log.warn({ leaseMs }, 'producer lease lost while enqueuing'));
 
     const jobOpts = chunkJobOptions(opts);
     const flow = flowProducer(ctx);
@@ -151,42 +143,63 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
             etagsKey,
             jobs.flatMap((j) => j.images),
           );
-        await ctx.redis.hset(runKey, { chunks: String(chunks), images: String(total) });
-        if (await waitForRoom(ctx, runId, opts.maxPendingChunks ?? ENQUEUE_DEFAULTS.maxPendingChunks, log)) {
+        await ctx.runs.setCounts(runId, chunks, total);
+        const ended = await waitForRoom(
+          ctx,
+          runId,
+          opts.maxPendingChunks ?? ENQUEUE_DEFAULTS.maxPendingChunks,
+          log,
+        );
+        if (ended === 'cancelled') {
           log.info({ chunks }, 'run cancelled while enqueuing: listing stopped');
           await groups.return?.(undefined);
           break;
+        }
+        if (ended || alive.lost) {
+          await groups.return?.(undefined);
+          throw new ZeroshotError(
+            'RUN_PRODUCER_LOST',
+            `run ${runId} was failed while this producer was still enqueuing: its lease ` +
+              `(ZEROSHOT_PRODUCER_LEASE_MS=${leaseMs}) lapsed (Redis unreachable, or the process paused?); ` +
+              `it ends with the ${chunks} chunks enqueued before`,
+          );
         }
         const next = await groups.next();
         group = next.done ? undefined : next.value;
       }
       // Sealed: the finalize job may now write the summary once every chunk has ended.
-      await ctx.redis.hset(runKey, {
-        chunks: String(chunks),
-        images: String(total),
-        sealed: '1',
-        sealedAt: new Date().toISOString(),
-      });
+      await ctx.runs.setCounts(runId, chunks, total, true);
       log.info({ chunks, images: total, unchanged }, 'run enqueued');
       return { runId, chunks, images: total, created: true, ...(etagsKey ? { unchanged } : {}) };
     } catch (err) {
       // A listing or Redis failure half-way: cancel what was enqueued and seal, so the run ends (as
       // cancelled) instead of waiting forever for chunks that will never come.
-      log.error({ err, chunks }, 'enqueue failed part-way; cancelling the run');
-      await abandon(ctx, runId, chunks, total, err).catch((e) =>
-        log.error({ err: e }, 'could not cancel the run'),
-      );
+      if ((await ctx.runs.state(runId).catch(() => undefined)) !== 'failed') {
+        log.error({ err, chunks }, 'enqueue failed part-way; cancelling the run');
+        await abandon(ctx, runId, chunks, total, err).catch((e) =>
+          log.error({ err: e }, 'could not cancel the run'),
+        );
+      }
       throw err;
     } finally {
+      alive.stop();
+      await lease.release().catch(() => false);
       await closeAll(flow, queue);
     }
   });
 }
 
+/** `ZEROSHOT_PRODUCER_LEASE_MS`: how long a run may go unsealed without news from its producer. */
+function producerLeaseMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.ZEROSHOT_PRODUCER_LEASE_MS;
+  if (raw === undefined || raw === '') return DEFAULT_PRODUCER_LEASE_MS;
+  return int(1_000, 86_400_000)(raw, 'ZEROSHOT_PRODUCER_LEASE_MS');
+}
+
 async function existingRun(ctx: ProducerContext, runId: string): Promise<EnqueueResult | undefined> {
-  const [spec, chunks, images] = await ctx.redis.hmget(ctx.keys.run(runId), 'spec', 'chunks', 'images');
-  if (spec === null) return undefined;
-  return { runId, chunks: Number(chunks ?? 0), images: Number(images ?? 0), created: false };
+  const run = await ctx.runs.loadLite(runId);
+  if (!run) return undefined;
+  return { runId, chunks: run.chunks, images: run.images, created: false };
 }
 
 async function* validImages(
@@ -201,11 +214,7 @@ async function* validImages(
 }
 
 async function abandon(ctx: ProducerContext, runId: string, chunks: number, images: number, err: unknown) {
-  const runKey = ctx.keys.run(runId);
-  await ctx.redis.hset(runKey, {
-    state: 'cancelled',
-    error: `enqueue failed: ${(err as Error)?.message ?? String(err)}`.slice(0, 1_000),
-  });
+  await ctx.runs.cancel(runId, `enqueue failed: ${(err as Error)?.message ?? String(err)}`);
   await removePendingChunks(ctx, runId);
-  await ctx.redis.hset(runKey, { chunks: String(chunks), images: String(images), sealed: '1' });
+  await ctx.runs.setCounts(runId, chunks, images, true);
 }

@@ -1,10 +1,9 @@
-import { Job } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
 import { ZeroshotError } from '../core/errors/index.js';
 import { jobIds } from '../jobs/index.js';
 import { logger } from '../observability/logger.js';
 import { type ProducerContext, type ProducerDeps, withContext } from './deps.js';
 import { chunkQueue, closeAll, runQueue } from './queues.js';
-import { loadRun } from './run-record.js';
 
 export interface FailedChunk {
   index: number;
@@ -15,6 +14,9 @@ export interface FailedChunk {
   images?: number;
   finishedOn?: string;
 }
+
+/** A chunk job, or undefined when it is gone or its stored data is not JSON (a poison job stays failed). */
+const readJob = (queue: Queue, jobId: string) => Job.fromId(queue, jobId).catch(() => undefined);
 
 const indexOf = (jobId: string) => Number(/-chunk-(\d+)$/.exec(jobId)?.[1] ?? -1);
 
@@ -30,7 +32,7 @@ async function failedOf(ctx: ProducerContext, runId: string): Promise<FailedChun
       entries = Object.entries(ignored).map(([key, reason]) => [key.slice(key.lastIndexOf(':') + 1), reason]);
     } else {
       // The parent is gone (retention): scan the chunk ids of the run instead.
-      const n = Number((await ctx.redis.hget(ctx.keys.run(runId), 'chunks')) ?? 0);
+      const n = await ctx.runs.chunkCount(runId);
       entries = [];
       for (let i = 0; i < n; i++) {
         const id = jobIds.chunk(runId, i);
@@ -39,7 +41,7 @@ async function failedOf(ctx: ProducerContext, runId: string): Promise<FailedChun
     }
     const out: FailedChunk[] = [];
     for (const [jobId, reason] of entries) {
-      const job = await Job.fromId(chunks, jobId);
+      const job = await readJob(chunks, jobId);
       const data = job?.data as { images?: unknown[] } | undefined;
       out.push({
         index: indexOf(jobId),
@@ -59,7 +61,7 @@ async function failedOf(ctx: ProducerContext, runId: string): Promise<FailedChun
 /** Chunks of a run that failed after all their attempts, with BullMQ's failedReason. */
 export async function listFailedChunks(runId: string, deps?: ProducerDeps): Promise<FailedChunk[]> {
   return withContext(deps, async (ctx) => {
-    await loadRun(ctx, runId);
+    await ctx.runs.require(runId, { lite: true });
     return failedOf(ctx, runId);
   });
 }
@@ -79,7 +81,7 @@ export interface RetryResult {
  */
 export async function retryFailedChunks(runId: string, deps?: ProducerDeps): Promise<RetryResult> {
   return withContext(deps, async (ctx) => {
-    const run = await loadRun(ctx, runId);
+    const run = await ctx.runs.require(runId, { lite: true });
     if (run.state === 'cancelled') {
       throw new ZeroshotError(
         'RUN_CANCELLED',
@@ -101,15 +103,11 @@ export async function retryFailedChunks(runId: string, deps?: ProducerDeps): Pro
       }
       const parentState = await parent.getState();
       if (parentState === 'completed' || parentState === 'failed') {
-        await ctx.redis
-          .multi()
-          .hset(ctx.keys.run(runId), { state: 'running', retriedAt: new Date().toISOString() })
-          .hdel(ctx.keys.run(runId), 'finishedAt', 'summary')
-          .exec();
+        await ctx.runs.reopen(runId);
       }
       let retried = 0;
       for (const f of failed) {
-        const job = await Job.fromId(chunks, f.jobId);
+        const job = await readJob(chunks, f.jobId);
         if (!job || (await job.getState()) !== 'failed') continue;
         await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
         retried++;

@@ -1,3 +1,4 @@
+export type { RunPhase, RunState } from '../runs/run-record.js';
 export { type CancelResult, cancelRun } from './cancel-run.js';
 export type { ProducerDeps } from './deps.js';
 export { parseDuration } from './duration.js';
@@ -5,7 +6,6 @@ export { type EnqueueResult, enqueueRun } from './enqueue-run.js';
 export { type FailedChunk, listFailedChunks, type RetryResult, retryFailedChunks } from './failed-chunks.js';
 export { DEFAULT_EXTENSIONS, ENQUEUE_DEFAULTS, type EnqueueOptions } from './options.js';
 export { newRunId, scheduledRunId } from './run-id.js';
-export type { RunState } from './run-record.js';
 export { getRunStatus, listRuns, type RunStatus } from './run-status.js';
 export { startScheduleWorker } from './schedule-worker.js';
 export {

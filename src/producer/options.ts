@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { UsageError } from '../core/errors/index.js';
+import { IMAGE_EXTENSIONS } from '../core/io/image-extensions.js';
 import { ID_PATTERN, LIMITS } from '../jobs/index.js';
 
-/** Image extensions listed by default: the formats sharp decodes in its prebuilt binaries. */
-export const DEFAULT_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif'] as const;
+/** Extensions listed under prefixes: the same list as `zeroshot classify DIR` (core/io/image-extensions). */
+export const DEFAULT_EXTENSIONS = IMAGE_EXTENSIONS;
 
 export const ENQUEUE_DEFAULTS = {
   chunkSize: 256,

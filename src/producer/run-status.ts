@@ -1,12 +1,13 @@
 import { Job } from 'bullmq';
-import { chunkProgress, jobIds } from '../jobs/index.js';
+import { jobIds } from '../jobs/index.js';
+import { phaseOf, type RunPhase, type RunRecord } from '../runs/run-record.js';
 import { type ProducerContext, type ProducerDeps, withContext } from './deps.js';
 import { closeAll, runQueue } from './queues.js';
-import { loadRun, loadRunLite, type RunRecord, type RunState } from './run-record.js';
 
 export interface RunStatus {
   runId: string;
-  state: RunState;
+  /** `queued` until a worker takes a chunk of the run, then `running`, then how it ended. */
+  state: RunPhase;
   /** The producer has finished adding chunks (`chunks.total` is final). */
   sealed: boolean;
   chunks: { total: number; done: number; failed: number; pending: number };
@@ -36,21 +37,6 @@ function parseJson(text: string | undefined): Record<string, unknown> | undefine
   }
 }
 
-async function imageCounts(
-  ctx: ProducerContext,
-  runId: string,
-): Promise<{ done: number; failed: number; parts: number }> {
-  const values = await ctx.redis.hvals(ctx.keys.runProgress(runId));
-  let done = 0;
-  let failed = 0;
-  for (const v of values) {
-    const p = chunkProgress.parse(v);
-    done += p.done;
-    failed += p.failed;
-  }
-  return { done, failed, parts: values.length };
-}
-
 /** Chunk counts from the parent job's dependency sets (processed / ignored failures / pending). */
 async function chunkCounts(ctx: ProducerContext, runId: string) {
   const queue = runQueue(ctx);
@@ -71,7 +57,7 @@ async function chunkCounts(ctx: ProducerContext, runId: string) {
 export async function statusOf(ctx: ProducerContext, run: RunRecord): Promise<RunStatus> {
   const summary = parseJson(run.summary);
   const spec = run.output && run.labelCount !== undefined ? undefined : parseJson(run.spec);
-  const imgs = await imageCounts(ctx, run.runId);
+  const imgs = await ctx.runs.progressTotals(run.runId);
   const failedInSummary = (summary?.chunks as { failed?: unknown } | undefined)?.failed;
   const counts = (await chunkCounts(ctx, run.runId)) ?? {
     done: imgs.parts,
@@ -85,7 +71,7 @@ export async function statusOf(ctx: ProducerContext, run: RunRecord): Promise<Ru
   const rate = seconds > 0 && run.startedAt ? processed / seconds : 0;
   const status: RunStatus = {
     runId: run.runId,
-    state: run.state,
+    state: phaseOf(run),
     sealed: run.sealed,
     chunks: { total: run.chunks, ...counts },
     images: { total: run.images, done: imgs.done, failed: imgs.failed },
@@ -109,17 +95,17 @@ export async function statusOf(ctx: ProducerContext, run: RunRecord): Promise<Ru
 
 /** The state and progress of one run (RUN_NOT_FOUND when the id is unknown). */
 export async function getRunStatus(runId: string, deps?: ProducerDeps): Promise<RunStatus> {
-  return withContext(deps, async (ctx) => statusOf(ctx, await loadRun(ctx, runId)));
+  return withContext(deps, async (ctx) => statusOf(ctx, await ctx.runs.require(runId)));
 }
 
 /** The most recent runs first. */
 export async function listRuns(opts: { limit?: number } = {}, deps?: ProducerDeps): Promise<RunStatus[]> {
   const limit = Math.max(1, Math.min(opts.limit ?? 20, 1_000));
   return withContext(deps, async (ctx) => {
-    const ids = await ctx.redis.zrevrange(ctx.keys.runIndex(), 0, limit - 1);
+    const ids = await ctx.runs.recentIds(limit);
     const out: RunStatus[] = [];
     for (const id of ids) {
-      const rec = await loadRunLite(ctx, id);
+      const rec = await ctx.runs.loadLite(id);
       if (rec) out.push(await statusOf(ctx, rec));
     }
     return out;

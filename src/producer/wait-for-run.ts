@@ -1,20 +1,28 @@
 import { ZeroshotError } from '../core/errors/index.js';
+import { QUEUES } from '../jobs/index.js';
+import { isFinal } from '../runs/run-record.js';
 import { type ProducerDeps, withContext } from './deps.js';
-import { loadRun } from './run-record.js';
 import { type RunStatus, statusOf } from './run-status.js';
+import { WorkerPresence } from './worker-presence.js';
 
 export interface WaitOptions {
   onProgress?: (status: RunStatus) => void;
   /** Default 1000 ms. */
   pollMs?: number;
-  /** Give up (INTERNAL error naming the run) after this long; default: wait forever. */
+  /** Give up (WAIT_TIMEOUT naming the run; the run goes on) after this long; default: wait forever. */
   timeoutMs?: number;
+  /**
+   * Called when no worker has consumed the chunk queue for `noWorkerWarnMs` (default 30 s), and again every
+   * `noWorkerWarnMs` while none shows up.
+   */
+  onNoWorker?: (info: { queue: string; seconds: number }) => void;
+  noWorkerWarnMs?: number;
   signal?: AbortSignal;
 }
 
 /**
- * Polls a run until it is finalized: state completed, or cancelled with its summary written (a cancelled
- * run whose chunks never got a parent ends as soon as it is cancelled). Resolves with the final status.
+ * Polls a run until it is finalized: completed, or cancelled / failed with its summary written (a run whose
+ * chunks never got a parent ends as soon as it is cancelled). Resolves with the final status.
  */
 export async function waitForRun(
   runId: string,
@@ -26,19 +34,22 @@ export async function waitForRun(
   const pollMs = opts.pollMs ?? 1_000;
   const deadline = opts.timeoutMs ? Date.now() + opts.timeoutMs : Number.POSITIVE_INFINITY;
   return withContext(deps, async (ctx) => {
+    const presence = opts.onNoWorker ? new WorkerPresence(ctx, opts.noWorkerWarnMs ?? 30_000) : undefined;
     for (;;) {
-      const run = await loadRun(ctx, runId);
+      const run = await ctx.runs.require(runId);
       const status = await statusOf(ctx, run);
       opts.onProgress?.(status);
-      const finished =
-        run.state === 'completed' || (run.state === 'cancelled' && (run.summary || run.chunks === 0));
-      if (finished) return status;
+      if (isFinal(run)) return status;
       if (Date.now() > deadline) {
         throw new ZeroshotError(
-          'INTERNAL',
-          `run ${runId} did not finish within ${opts.timeoutMs} ms (state ${run.state})`,
+          'WAIT_TIMEOUT',
+          `run ${runId} did not finish within ${opts.timeoutMs} ms (state ${status.state}, ` +
+            `${status.images.done + status.images.failed}/${status.images.total} images); it goes on: ` +
+            `zeroshot status ${runId}`,
         );
       }
+      const seconds = await presence?.check(status.images.done + status.images.failed);
+      if (seconds !== undefined) opts.onNoWorker?.({ queue: `${ctx.prefix}:${QUEUES.chunks}`, seconds });
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
       await new Promise((r) => setTimeout(r, pollMs));
     }

@@ -1,11 +1,13 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { ZodError } from 'zod';
 import { UsageError } from '../core/errors/index.js';
+import { type HttpSourcePolicy, NO_HTTP_SOURCES } from '../core/io/http-source-policy.js';
 import { Semaphore } from '../core/pipeline/semaphore.js';
-import type { ChunkImage, ChunkPayload, ResultLine } from '../jobs/index.js';
+import type { ChunkImage, ChunkPayload, ResultLine, RunSpec } from '../jobs/index.js';
 import { chunkPayloadSchema } from '../jobs/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { type RunRecord, type RunStore, runSpecOf } from '../runs/index.js';
 import type { Storage } from '../storage/types.js';
 import type { EmbeddingStore, StoredRow } from './embeddings/index.js';
 import { judgeImageError, unrecoverable, type Verdict } from './error-policy.js';
@@ -14,9 +16,9 @@ import { type FetchBudget, fetchWithBudget } from './fetch-budget.js';
 import { fetchImage } from './fetch-image.js';
 import type { LabelEmbeddingSource } from './label-embeddings.js';
 import { writeOutput } from './output-policy.js';
+import { unreadableReason } from './poison-tolerant-worker.js';
 import { ThrottledProgress } from './progress-reporter.js';
 import { writePart } from './result-writer.js';
-import type { RunStore } from './run-store.js';
 import type { WorkerClassifier } from './worker-classifier.js';
 
 /** What a chunk job returns; the run's finalize job reads these through `getChildrenValues()`. */
@@ -48,6 +50,8 @@ export interface ChunkProcessorDeps {
   outputRetryMs: number;
   /** The job lock duration, used to check (by extending it) that this worker still owns a chunk. */
   lockDurationMs: number;
+  /** http(s) image sources (default: none allowed). */
+  httpSources?: HttpSourcePolicy;
   /** Stored image embeddings (`--store-embeddings` / `--reuse-embeddings`), see ./embeddings. */
   embeddings?: Pick<EmbeddingStore, 'lookup' | 'writePack'>;
   /** Aborted when a shutdown gives up waiting: unfinished chunks stop and write nothing (handed back). */
@@ -79,6 +83,8 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
 
   return async function processChunk(job: Job, token?: string): Promise<ChunkResult> {
     const endJob = m.jobDuration.startTimer();
+    const unreadable = unreadableReason(job.data);
+    if (unreadable) throw unrecoverable('JOB_INVALID_PAYLOAD', `chunk job ${job.id}: ${unreadable}`);
     const parsed = chunkPayloadSchema.safeParse(job.data);
     if (!parsed.success) {
       throw unrecoverable('JOB_INVALID_PAYLOAD', `chunk job ${job.id}: ${formatZodError(parsed.error)}`);
@@ -87,9 +93,11 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
     const { runId, index, images } = payload;
     const log = deps.log.child({ runId, jobId: job.id, chunk: index });
 
-    let run: Awaited<ReturnType<RunStore['load']>>;
+    const run: RunRecord | undefined = await deps.runs.load(runId);
+    if (!run) throw unrecoverable('RUN_NOT_FOUND', `run ${runId} does not exist (its run hash is missing)`);
+    let spec: RunSpec;
     try {
-      run = await deps.runs.load(runId);
+      spec = runSpecOf(run);
     } catch (err) {
       if ((err as Error).name === 'ZodError' || err instanceof SyntaxError) {
         throw unrecoverable(
@@ -99,13 +107,11 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
       }
       throw err;
     }
-    if (!run) throw unrecoverable('RUN_NOT_FOUND', `run ${runId} does not exist (its run hash is missing)`);
     const result: ChunkResult = { index, images: images.length, ok: 0, failed: 0, codes: {} };
     if (run.state === 'cancelled') {
       log.info('run is cancelled: chunk skipped');
       return { ...result, cancelled: true };
     }
-    const spec = run.spec;
     // HSETNX keeps the first value anyway: skip the round trip once a start is recorded.
     if (!run.startedAt) await deps.runs.markStarted(runId);
     log.debug({ images: images.length, attempt: job.attemptsMade + 1 }, 'chunk started');
@@ -150,7 +156,11 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
           const endFetch = stage('fetch');
           const fetched = await fetchSlots.use(() =>
             fetchWithBudget(image.uri, deps.fetchBudget, deps.shutdown, (signal) =>
-              fetchImage(deps.storage, image.uri, { maxBytes: deps.maxImageBytes, signal }),
+              fetchImage(deps.storage, image.uri, {
+                maxBytes: deps.maxImageBytes,
+                httpSources: deps.httpSources ?? NO_HTTP_SOURCES,
+                signal,
+              }),
             ),
           );
           endFetch();

@@ -1,11 +1,12 @@
 import os from 'node:os';
 import { UsageError } from '../core/errors/index.js';
+import { parseHttpSources } from '../core/io/http-source-policy.js';
 import { MODEL_DTYPES } from '../core/model/dtype.js';
-import { int, redisUrl } from '../core/options.js';
-import { KNOWN_PROVIDERS } from '../core/runtime/runtime-options.js';
+import { int, providerList, redisUrl } from '../core/options.js';
 import type { ExecutionProvider, ModelDtype } from '../core/types.js';
 import { queueConfigFromEnv } from '../jobs/connection.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
+import { parseAllowedHosts } from '../observability/http/host-check.js';
 import { parseFileRoots } from '../storage/config.js';
 
 /** Everything `zeroshot worker` can be told. Flags override environment variables, which override defaults. */
@@ -27,6 +28,8 @@ export interface WorkerConfig {
   outputRetryMs: number;
   intraOpThreads?: number;
   resize: 'exact' | 'fast';
+  iccProfiles: 'ignore' | 'convert';
+  decodeMemoryMb: number;
   metricsPort: number;
   metricsHost: string;
   shutdownTimeoutMs: number;
@@ -37,6 +40,10 @@ export interface WorkerConfig {
   scheduler: boolean;
   queueExporter: boolean;
   workerName: string;
+  /** http(s) image hosts allowed (`*`, `host`, `host:port`); empty: http(s) sources refused. */
+  httpSources: string[];
+  /** Host header names the metrics server accepts besides IP literals, localhost and metricsHost. */
+  metricsAllowedHosts: string[];
 }
 
 type Key = keyof WorkerConfig;
@@ -50,6 +57,8 @@ export interface WorkerOptionDef {
   /** Shown in --help; `undefined` means "not set". */
   defaultText: string;
   parse(raw: string, name: string): unknown;
+  /** The flag may be given several times (values collected; the env form is comma separated). */
+  repeatable?: boolean;
 }
 
 function oneOf<T extends string>(allowed: readonly T[]) {
@@ -71,15 +80,6 @@ function bool(raw: string, name: string): boolean {
   throw new UsageError('INVALID_OPTION', `${name} must be true or false (got ${JSON.stringify(raw)})`);
 }
 
-function providers(raw: string, name: string): ExecutionProvider[] {
-  const list = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (list.length === 0) throw new UsageError('INVALID_OPTION', `${name} must list at least one provider`);
-  return list.map((p) => oneOf(KNOWN_PROVIDERS)(p, name));
-}
-
 const text = (raw: string, name: string): string => {
   if (raw.trim() === '') throw new UsageError('INVALID_OPTION', `${name} must not be empty`);
   return raw;
@@ -99,6 +99,8 @@ const DEFAULTS: Omit<WorkerConfig, 'model' | 'dtype' | 'providers' | 'intraOpThr
   // Output outages (permissions being fixed, a 5xx storm, a full disk) are waited out this long.
   outputRetryMs: 300_000,
   resize: 'exact',
+  iccProfiles: 'ignore',
+  decodeMemoryMb: 1024,
   metricsPort: 9464,
   metricsHost: '127.0.0.1',
   shutdownTimeoutMs: 30_000,
@@ -110,6 +112,8 @@ const DEFAULTS: Omit<WorkerConfig, 'model' | 'dtype' | 'providers' | 'intraOpThr
   scheduler: true,
   queueExporter: true,
   workerName: `${os.hostname()}-${process.pid}`,
+  httpSources: [],
+  metricsAllowedHosts: [],
 };
 
 /** The one table behind `zeroshot worker --help`, env parsing and validation. */
@@ -127,7 +131,7 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     flag: '--dtype <dtype>',
     env: 'ZEROSHOT_DTYPE',
     description: `model weights variant: ${MODEL_DTYPES.join('|')}`,
-    defaultText: 'fp32',
+    defaultText: 'fp32, else the variant the model has',
     parse: oneOf(MODEL_DTYPES),
   },
   {
@@ -136,7 +140,7 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     env: 'ZEROSHOT_PROVIDER',
     description: 'execution providers in preference order, comma separated: cuda,cpu',
     defaultText: 'cuda,cpu',
-    parse: providers,
+    parse: providerList,
   },
   {
     key: 'redisUrl',
@@ -254,6 +258,22 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     parse: oneOf(['exact', 'fast'] as const),
   },
   {
+    key: 'iccProfiles',
+    flag: '--icc-profiles <mode>',
+    env: 'ZEROSHOT_ICC_PROFILES',
+    description: 'embedded ICC profiles: ignore (as the HF/Pillow reference) or convert (to sRGB)',
+    defaultText: DEFAULTS.iccProfiles,
+    parse: oneOf(['ignore', 'convert'] as const),
+  },
+  {
+    key: 'decodeMemoryMb',
+    flag: '--decode-memory-mb <n>',
+    env: 'ZEROSHOT_DECODE_MEMORY_MB',
+    description: 'memory budget of concurrent decodes (width × height × channels × bytes per sample)',
+    defaultText: String(DEFAULTS.decodeMemoryMb),
+    parse: int(1, 1024 * 1024),
+  },
+  {
     key: 'metricsPort',
     flag: '--metrics-port <port>',
     env: 'ZEROSHOT_METRICS_PORT',
@@ -332,6 +352,28 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     description: 'name stored on the jobs this worker processes',
     defaultText: 'hostname-pid',
     parse: text,
+  },
+  {
+    key: 'httpSources',
+    flag: '--allow-http-host <host>',
+    env: 'ZEROSHOT_HTTP_SOURCES',
+    description:
+      'allow http(s) image URLs from this host (host, host:port, or * for any host with public addresses); ' +
+      'repeatable, env comma separated',
+    defaultText: 'none (http(s) sources refused)',
+    parse: (raw, name) => parseHttpSources(raw, name),
+    repeatable: true,
+  },
+  {
+    key: 'metricsAllowedHosts',
+    flag: '--metrics-allowed-host <name>',
+    env: 'ZEROSHOT_METRICS_ALLOWED_HOSTS',
+    description:
+      'Host header names the metrics server answers besides IP literals, localhost and --metrics-host ' +
+      '(DNS rebinding guard; * = any); repeatable, env comma separated',
+    defaultText: 'none',
+    parse: (raw, name) => parseAllowedHosts(raw, name),
+    repeatable: true,
   },
 ];
 

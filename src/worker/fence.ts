@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { RunStore } from './run-store.js';
+import type { RunStore } from '../runs/index.js';
 
 /** Thrown instead of writing when this worker no longer owns the chunk or the run is already finalized. */
 export class FencedError extends Error {

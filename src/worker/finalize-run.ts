@@ -1,15 +1,15 @@
 import { DelayedError, type Job, WaitingChildrenError } from 'bullmq';
 import type { TemplateOptions } from '../core/types.js';
-import { finalizePayloadSchema } from '../jobs/index.js';
+import { finalizePayloadSchema, type RunSpec } from '../jobs/index.js';
 import type { Logger } from '../observability/logger.js';
+import { DEFAULT_PRODUCER_LEASE_MS, type RunStore, runSpecOf, summaryUri } from '../runs/index.js';
 import type { Storage } from '../storage/types.js';
 import type { ChunkResult } from './chunk-processor.js';
 import { formatZodError } from './chunk-processor.js';
 import { unrecoverable } from './error-policy.js';
 import { templateOptions } from './label-embeddings.js';
 import { writeOutput } from './output-policy.js';
-import { summaryUri } from './result-writer.js';
-import type { RunStore } from './run-store.js';
+import { unreadableReason } from './poison-tolerant-worker.js';
 import { buildRunSummary, type RunSummary } from './run-summary.js';
 import type { WorkerClassifier } from './worker-classifier.js';
 
@@ -39,17 +39,37 @@ export function chunkIndexFromKey(jobKey: string): number | undefined {
  */
 export function createFinalizeProcessor(deps: FinalizeDeps) {
   return async function finalizeRun(job: Job, token?: string): Promise<RunSummary> {
+    const unreadable = unreadableReason(job.data);
+    if (unreadable) throw unrecoverable('JOB_INVALID_PAYLOAD', `finalize job ${job.id}: ${unreadable}`);
     const parsed = finalizePayloadSchema.safeParse(job.data);
     if (!parsed.success) {
       throw unrecoverable('JOB_INVALID_PAYLOAD', `finalize job ${job.id}: ${formatZodError(parsed.error)}`);
     }
     const { runId } = parsed.data;
     const log = deps.log.child({ runId, jobId: job.id });
-    const run = await deps.runs.load(runId);
+    let run = await deps.runs.load(runId);
     if (!run) throw unrecoverable('RUN_NOT_FOUND', `run ${runId} does not exist (its run hash is missing)`);
+    let spec: RunSpec;
+    try {
+      spec = runSpecOf(run);
+    } catch (err) {
+      throw unrecoverable(
+        'JOB_INVALID_PAYLOAD',
+        `run ${runId} has an invalid spec: ${(err as Error).message}`,
+      );
+    }
 
+    // A producer that died before sealing never will: fail the run (sealed with the chunks it enqueued).
+    if (await deps.runs.producerGone(run)) {
+      const reason =
+        `the producer stopped before sealing the run: its lease (${run.producerLeaseMs ?? DEFAULT_PRODUCER_LEASE_MS} ms) ` +
+        `lapsed while ${run.chunks} chunks were enqueued; the listing is incomplete`;
+      await deps.runs.fail(runId, reason);
+      log.warn({ chunks: run.chunks }, `run failed: ${reason}`);
+      run = (await deps.runs.load(runId)) ?? run;
+    }
     // The producer may still be streaming chunks into the flow: come back later.
-    if (!run.sealed && run.state !== 'cancelled') {
+    if (!run.sealed && run.state === 'running') {
       log.debug('run not sealed yet: finalize delayed');
       await job.moveToDelayed(Date.now() + deps.retryMs, token);
       throw new DelayedError();
@@ -65,13 +85,14 @@ export function createFinalizeProcessor(deps: FinalizeDeps) {
       index: chunkIndexFromKey(key) ?? -1,
       reason,
     }));
-    const state = run.state === 'cancelled' ? 'cancelled' : 'completed';
+    const state = run.state === 'running' ? 'completed' : run.state;
     const finishedAt = new Date();
     const summary = buildRunSummary({
-      spec: run.spec,
+      spec,
       state,
-      ...(run.images !== undefined ? { images: run.images } : {}),
-      ...(run.chunks !== undefined ? { chunks: run.chunks } : {}),
+      ...(run.error ? { error: run.error } : {}),
+      images: run.images,
+      chunks: run.chunks,
       ...(run.startedAt ? { startedAt: run.startedAt } : {}),
       progress: await deps.runs.progress(runId),
       results: Object.values(values).filter((v): v is ChunkResult => typeof v === 'object' && v !== null),
@@ -79,12 +100,12 @@ export function createFinalizeProcessor(deps: FinalizeDeps) {
       classifier: deps.classifier,
       finishedAt,
       ...(deps.resolveTemplates
-        ? { templates: safeTemplates(deps.resolveTemplates, templateOptions(run.spec)) }
+        ? { templates: safeTemplates(deps.resolveTemplates, templateOptions(spec)) }
         : {}),
     });
     const json = `${JSON.stringify(summary, null, 2)}\n`;
     await writeOutput('the run summary', { budgetMs: deps.outputRetryMs ?? 0, log }, () =>
-      deps.storage.put(summaryUri(run.spec.output, runId), json, { contentType: 'application/json' }),
+      deps.storage.put(summaryUri(spec.output, runId), json, { contentType: 'application/json' }),
     );
     await deps.runs.complete(runId, state, JSON.stringify(summary), finishedAt.toISOString());
     log.info({ counts: summary.counts, state }, 'run finalized: _SUMMARY.json written');

@@ -1,4 +1,4 @@
-import { type Job, Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { type Classifier, createClassifier } from '../core/classifier.js';
@@ -11,6 +11,7 @@ import { type Logger, redactUrl, logger as rootLogger } from '../observability/l
 import { createMetrics, type Metrics, metrics as processMetrics } from '../observability/metrics.js';
 import { type QueueDepthExporter, startQueueDepthExporter } from '../observability/queue-depth-exporter.js';
 import { readinessFromChecks, redisPingCheck } from '../observability/readiness.js';
+import { RunStore } from '../runs/index.js';
 import { createStorage, storageConfigFromEnv } from '../storage/index.js';
 import type { Storage, StorageConfig } from '../storage/types.js';
 import { ActiveJobs } from './active-jobs.js';
@@ -19,7 +20,7 @@ import { resolveWorkerConfig, type WorkerConfig } from './config.js';
 import { createEmbeddingStore, SharedTextEmbeddings } from './embeddings/index.js';
 import { createFinalizeProcessor } from './finalize-run.js';
 import { MemoizedLabelEmbeddings, templateOptions } from './label-embeddings.js';
-import { RunStore } from './run-store.js';
+import { PoisonTolerantWorker } from './poison-tolerant-worker.js';
 import { type StopScheduler, startScheduler } from './scheduler.js';
 import type { WorkerClassifier } from './worker-classifier.js';
 
@@ -105,14 +106,18 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         host: config.metricsHost,
         registry: m.registry,
         isReady,
+        allowedHosts: config.metricsAllowedHosts,
         logger: log,
-      }).catch((err: NodeJS.ErrnoException) => {
-        if (err?.code !== 'EADDRINUSE') throw err;
-        throw new UsageError(
-          'INVALID_OPTION',
-          `--metrics-port ${config.metricsPort} is already in use on ${config.metricsHost} (another worker on this ` +
-            'host?): give each worker its own --metrics-port / ZEROSHOT_METRICS_PORT, or 0 to disable it',
+      }).catch((err: Error) => {
+        if (!isPortTaken(err)) throw err;
+        // Several workers per host (one per GPU) is normal: the work matters more than this one's /metrics.
+        log.warn(
+          { metricsPort: config.metricsPort, metricsHost: config.metricsHost },
+          `--metrics-port ${config.metricsPort} is already in use on ${config.metricsHost} (another worker on ` +
+            'this host?): this worker runs WITHOUT /metrics, /healthz and /readyz. Give each worker its own ' +
+            '--metrics-port / ZEROSHOT_METRICS_PORT (e.g. 9464, 9466, ...), or 0 to disable it',
         );
+        return undefined;
       });
     }
     log.info({ model: config.model ?? '(resolved)', providers: config.providers }, 'loading model');
@@ -125,6 +130,8 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         batchSize: config.batchSize,
         maxWaitMs: config.maxWaitMs,
         resize: config.resize,
+        iccProfiles: config.iccProfiles,
+        decodeMemoryBytes: config.decodeMemoryMb * 1024 * 1024,
         env,
         onWarning: (msg) => log.warn(msg),
         // The classifier times decode per image and inference per batch; fetch, embed (decode + batching +
@@ -202,6 +209,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       fetchBudget: { deadlineMs: config.imageFetchTimeoutMs, attempts: config.imageFetchAttempts },
       outputRetryMs: config.outputRetryMs,
       lockDurationMs: config.lockDurationMs,
+      httpSources: { allowHosts: config.httpSources },
       embeddings,
       shutdown: shutdown.signal,
       ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
@@ -215,11 +223,14 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       retryMs: config.finalizeRetryMs,
       outputRetryMs: config.outputRetryMs,
     });
-    const chunkWorker = new Worker(QUEUES.chunks, active.track(processChunk), {
+    const chunkWorker = new PoisonTolerantWorker(QUEUES.chunks, active.track(processChunk), {
       ...common,
       concurrency: config.concurrency,
     });
-    const finalizeWorker = new Worker(QUEUES.runs, active.track(finalizeRun), { ...common, concurrency: 2 });
+    const finalizeWorker = new PoisonTolerantWorker(QUEUES.runs, active.track(finalizeRun), {
+      ...common,
+      concurrency: 2,
+    });
     for (const [queue, w] of [
       [QUEUES.chunks, chunkWorker],
       [QUEUES.runs, finalizeWorker],
@@ -331,6 +342,11 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
   };
 }
 
+function isPortTaken(err: Error): boolean {
+  const code = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code;
+  return code(err) === 'EADDRINUSE' || code(err.cause) === 'EADDRINUSE';
+}
+
 /** Bound of each step of a forced shutdown (connections to a dead Redis never answer). */
 const FORCE_CLOSE_MS = 2_000;
 
@@ -362,6 +378,10 @@ function throttled(intervalMs: number) {
 
 function observeJobs(queue: string, w: Worker, m: Metrics, log: Logger): void {
   const shouldLog = throttled(30_000);
+  // Export every outcome and retry kind at 0 from the start: increase()/rate() in the alerts then see the
+  // first failure after a restart (a series that appears at 1 has no increase).
+  for (const outcome of ['completed', 'retried', 'failed']) m.jobs.inc({ queue, outcome }, 0);
+  for (const kind of ['job', 'stalled', 'storage']) m.retries.inc({ kind }, 0);
   w.on('completed', () => m.jobs.inc({ queue, outcome: 'completed' }));
   w.on('failed', (job: Job | undefined, err: Error) => {
     const willRetry =

@@ -1,13 +1,6 @@
 import type { ResultLine } from '../jobs/index.js';
-import { joinUri } from '../storage/index.js';
+import { partUri } from '../runs/index.js';
 import type { LineSource, Storage } from '../storage/types.js';
-
-export const partName = (index: number) => `part-${String(index).padStart(6, '0')}.jsonl`;
-export const SUMMARY_NAME = '_SUMMARY.json';
-
-export const partUri = (output: string, runId: string, index: number) =>
-  joinUri(output, runId, partName(index));
-export const summaryUri = (output: string, runId: string) => joinUri(output, runId, SUMMARY_NAME);
 
 /** The part's lines one at a time: a part is never one string (950 labels x 600 images would not fit). */
 export function partBody(lines: ResultLine[]): LineSource {

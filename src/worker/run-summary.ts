@@ -1,12 +1,14 @@
 import type { RunSpec } from '../jobs/index.js';
+import type { RunProgress } from '../runs/index.js';
 import type { ChunkResult } from './chunk-processor.js';
-import type { RunProgress } from './run-store.js';
 import type { WorkerClassifier } from './worker-classifier.js';
 
 /** Content of `<output>/<run-id>/_SUMMARY.json`, the run's completion marker (also stored in the run hash). */
 export interface RunSummary {
   runId: string;
-  state: 'completed' | 'cancelled';
+  state: 'completed' | 'cancelled' | 'failed';
+  /** Why the run was cancelled or failed by the system (enqueue error, producer lost). */
+  error?: string;
   counts: {
     /** Images enqueued. */
     images: number;
@@ -37,10 +39,11 @@ export interface RunSummary {
 
 export interface SummaryInput {
   spec: RunSpec;
-  state: 'completed' | 'cancelled';
+  state: 'completed' | 'cancelled' | 'failed';
   images?: number;
   chunks?: number;
   startedAt?: string;
+  error?: string;
   progress: RunProgress;
   /** Return values of the chunk jobs that completed. */
   results: ChunkResult[];
@@ -76,6 +79,7 @@ export function buildRunSummary(input: SummaryInput): RunSummary {
   return {
     runId: spec.runId,
     state: input.state,
+    ...(input.error ? { error: input.error } : {}),
     counts: { images, ok, failed, missing: Math.max(0, images - ok - failed) },
     failuresByCode,
     chunks: {

@@ -94,9 +94,9 @@ describe('zeroshot model pull', () => {
     const pulled = await zeroshot(['model', 'pull', 'test/tiny', '--cache-dir', cache], env);
     assert.equal(pulled.code, 0, pulled.stderr);
     assert.match(pulled.stderr, /downloaded\s+onnx\/vision_model\.onnx \(1\.2 MB\)/);
-    assert.match(pulled.stdout, /test\/tiny \(fp32\) is in .*test--tiny: 7 file\(s\) downloaded/);
+    assert.match(pulled.stdout, /test\/tiny \(fp32\) is in .*test--tiny: 7 files downloaded/);
     const again = await zeroshot(['model', 'pull', 'test/tiny', '--cache-dir', cache], env);
-    assert.match(again.stdout, /0 file\(s\) downloaded \(0 B\), 7 already present/);
+    assert.match(again.stdout, /0 files downloaded \(0 B\), 7 already present/);
     const inspected = await zeroshot(['model', 'inspect', '--json'], {
       ZEROSHOT_CACHE_DIR: cache,
       ZEROSHOT_MODEL: 'test/tiny',

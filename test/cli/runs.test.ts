@@ -34,13 +34,13 @@ describe('zeroshot status / runs / cancel / failed / retry (CLI)', () => {
     );
     const text = await runCli(['status', 'st1'], env);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /state\s+running/);
+    assert.match(text.stdout, /state\s+queued/);
     assert.match(text.stdout, /chunks\s+0\/2 done · 0 failed · 2 pending/);
     const js = await runCli(['status', 'st1', '--json'], env);
     assert.equal(JSON.parse(js.stdout).images.total, 3);
     const runs = await runCli(['runs', '--limit', '5'], env);
     assert.match(runs.stdout, /^RUN ID\s+STATE/);
-    assert.match(runs.stdout, /st1\s+running\s+0\/3/);
+    assert.match(runs.stdout, /st1\s+queued\s+0\/3/);
     const runsJson = await runCli(['runs', '--json'], env);
     assert.deepEqual(
       JSON.parse(runsJson.stdout).map((r: { runId: string }) => r.runId),
@@ -101,7 +101,7 @@ describe('zeroshot status / runs / cancel / failed / retry (CLI)', () => {
       broken = false;
       const retry = await runCli(['retry', 'fx'], env);
       assert.equal(retry.code, 0, retry.stderr);
-      assert.match(retry.stdout, /1 chunk\(s\) re-queued; the summary will be rewritten/);
+      assert.match(retry.stdout, /1 chunk re-queued; the summary will be rewritten/);
       const final = await waitForRun('fx', { pollMs: 50, timeoutMs: 20_000 }, deps);
       assert.deepEqual(final.chunks, { total: 3, done: 3, failed: 0, pending: 0 });
       const none = await runCli(['failed', 'fx'], env);

@@ -58,7 +58,7 @@ describe('docker-compose.yml', () => {
   it('redis keeps an append-only file and has a healthcheck', () => {
     const redis = svc('redis');
     assert.match(JSON.stringify(redis.command), /--appendonly yes/);
-    assert.match(JSON.stringify(redis.command), /--requirepass/);
+    assert.match(JSON.stringify(redis.command), /requirepass/);
     assert.deepEqual(redis.healthcheck?.test, ['CMD', 'redis-cli', 'ping']);
     assert.ok(redis.volumes?.some((v) => typeof v === 'string' && v.endsWith(':/data')));
   });
@@ -67,6 +67,7 @@ describe('docker-compose.yml', () => {
     const boot = svc('minio-bootstrap');
     assert.match(boot.image ?? '', /^minio\/mc:/);
     assert.match(JSON.stringify(boot.command), /mc mb --ignore-existing/);
+    assert.match(JSON.stringify(boot.command), /mc admin policy create local zeroshot-worker/);
     assert.equal(boot.depends_on?.minio?.condition, 'service_healthy');
     assert.equal(svc('worker').depends_on?.['minio-bootstrap']?.condition, 'service_completed_successfully');
     assert.ok(svc('minio').healthcheck?.test);

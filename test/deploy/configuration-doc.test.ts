@@ -7,7 +7,7 @@ import { WORKER_OPTIONS } from '../../src/worker/config.js';
 import { REPO_ROOT } from '../support/shared.js';
 
 const DOC = readFileSync(path.join(REPO_ROOT, 'docs/CONFIGURATION.md'), 'utf8');
-const COMMAND_MODULES = ['classify', 'model', 'enqueue', 'runs', 'schedule', 'worker', 'ops'];
+const COMMAND_MODULES = ['classify', 'model', 'enqueue', 'runs', 'schedule', 'worker', 'ops', 'report'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

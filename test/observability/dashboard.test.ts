@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { type Dashboard, startDashboard } from '../../src/observability/dashboard.js';
+import { requestWithHost } from '../support/http-host.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 
 const PREFIX = '{zsdash}';
@@ -102,6 +103,39 @@ describe('zeroshot dashboard (Bull Board)', () => {
       await events.close();
       await chunks.close();
     }
+  });
+
+  it('DNS rebinding: a loopback dashboard without auth answers 421 to a foreign Host, even for retry', async () => {
+    const open = await startDashboard({ port: 0, redisUrl: redisServer.url, prefix: PREFIX });
+    const named = await startDashboard({
+      port: 0,
+      redisUrl: redisServer.url,
+      prefix: PREFIX,
+      allowedHosts: ['dash.internal.example'],
+    });
+    try {
+      const port = new URL(open.url).port;
+      const retryAll = `${open.url}/api/queues/chunks/retry/failed`;
+      assert.equal(await requestWithHost(retryAll, 'rebind.evil.example', 'PUT'), 421);
+      assert.equal(await requestWithHost(`${open.url}/api/queues`, `rebind.evil.example:${port}`), 421);
+      assert.equal(await requestWithHost(`${open.url}/api/queues`, '127.evil.example'), 421);
+      assert.equal(await requestWithHost(`${open.url}/healthz`, 'evil.example'), 421);
+      assert.equal(await requestWithHost(`${open.url}/api/queues`, `127.0.0.1:${port}`), 200);
+      assert.equal(await requestWithHost(`${open.url}/api/queues`, `localhost:${port}`), 200);
+      assert.equal(await requestWithHost(`${open.url}/api/queues`, `[::1]:${port}`), 200);
+      assert.equal(await requestWithHost(`${named.url}/api/queues`, 'dash.internal.example'), 200);
+      assert.equal(await requestWithHost(`${named.url}/api/queues`, 'rebind.evil.example'), 421);
+    } finally {
+      await open.close();
+      await named.close();
+    }
+  });
+
+  it('loopback is an address check: a name starting with 127. is not loopback', async () => {
+    await assert.rejects(
+      startDashboard({ port: 0, host: '127.evil.example', redisUrl: redisServer.url }),
+      /refusing to listen on 127\.evil\.example without authentication/,
+    );
   });
 
   it('refuses a non-loopback host without auth, unless insecureNoAuth', async () => {

@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
+import { isAllowedHost, parseAllowedHosts } from '../../src/observability/http/host-check.js';
+import { isLoopbackHost } from '../../src/observability/http/validate-listen.js';
 import { startObservabilityServer } from '../../src/observability/http-server.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { readinessFromChecks, redisPingCheck } from '../../src/observability/readiness.js';
+import { requestWithHost } from '../support/http-host.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 
 describe('observability HTTP server', () => {
@@ -28,6 +31,32 @@ describe('observability HTTP server', () => {
     await server?.close();
     redis?.disconnect();
     await redisServer?.stop();
+  });
+
+  it('answers 421 to a Host that is not an IP literal, localhost, the bind address or configured', async () => {
+    assert.equal(await requestWithHost(`${server.url}/metrics`, 'rebind.evil.example'), 421);
+    assert.equal(await requestWithHost(`${server.url}/metrics`, '127.evil.example:9464'), 421);
+    assert.equal(await requestWithHost(`${server.url}/metrics`, new URL(server.url).host), 200);
+    const named = await startObservabilityServer({ port: 0, registry, allowedHosts: ['worker-1'] });
+    try {
+      assert.equal(await requestWithHost(`${named.url}/healthz`, 'worker-1:9464'), 200);
+      assert.equal(await requestWithHost(`${named.url}/healthz`, 'worker-2:9464'), 421);
+    } finally {
+      await named.close();
+    }
+  });
+
+  it('host rules: loopback by address, not prefix; names compared exactly', () => {
+    assert.ok(isLoopbackHost('127.0.0.1') && isLoopbackHost('127.1.2.3') && isLoopbackHost('::1'));
+    assert.ok(isLoopbackHost('localhost'));
+    assert.ok(!isLoopbackHost('127.evil.com') && !isLoopbackHost('localhost.evil.com'));
+    const opts = { bindHost: '0.0.0.0', allowedHosts: ['metrics.example'] };
+    assert.ok(isAllowedHost('10.0.0.5:9464', opts));
+    assert.ok(isAllowedHost('METRICS.example.', opts));
+    assert.ok(!isAllowedHost('metrics.example.evil', opts));
+    assert.ok(!isAllowedHost(undefined, opts));
+    assert.ok(isAllowedHost('anything', { bindHost: '127.0.0.1', allowedHosts: ['*'] }));
+    assert.throws(() => parseAllowedHosts('http://x', '--allowed-host'), /--allowed-host/);
   });
 
   it('binds to loopback by default', () => {

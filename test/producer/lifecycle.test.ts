@@ -31,7 +31,7 @@ describe('run lifecycle: status, runs, cancel, failed, retry', () => {
       d,
     );
     const pending = await getRunStatus('ok1', d);
-    assert.equal(pending.state, 'running');
+    assert.equal(pending.state, 'queued', 'no worker has taken a chunk yet');
     assert.equal(pending.sealed, true);
     assert.deepEqual(pending.chunks, { total: 4, done: 0, failed: 0, pending: 4 });
     assert.deepEqual(pending.images, { total: 20, done: 0, failed: 0 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ZeroshotError } from '../../src/core/errors/index.js';
-import { embeddingPackUri } from '../../src/worker/embeddings/embedding-store.js';
+import { packUri } from '../../src/runs/index.js';
 import { decodePack, encodePack, rowKey } from '../../src/worker/embeddings/pack-format.js';
 
 function unitVector(dim: number, seed: number): Float32Array {
@@ -85,12 +85,9 @@ describe('embedding pack format', () => {
   });
 
   test('pack URIs sit next to the results, named like the parts', () => {
-    assert.equal(embeddingPackUri('s3://b/out/', 'run1', 7), 's3://b/out/run1/embeddings/part-000007.f16');
-    assert.equal(
-      embeddingPackUri('file:///tmp/out', 'run1', 0),
-      'file:///tmp/out/run1/embeddings/part-000000.f16',
-    );
-    assert.throws(() => embeddingPackUri('s3://b/out/', '../x', 0), /runId/);
-    assert.throws(() => embeddingPackUri('s3://b/out/', 'r', -1), /chunkIndex/);
+    assert.equal(packUri('s3://bkt/out/', 'run1', 7), 's3://bkt/out/run1/embeddings/part-000007.f16');
+    assert.equal(packUri('file:///tmp/out', 'run1', 0), 'file:///tmp/out/run1/embeddings/part-000000.f16');
+    assert.throws(() => packUri('s3://bkt/out/', '../x', 0), /runId/);
+    assert.throws(() => packUri('s3://bkt/out/', 'r', -1), /chunk index/);
   });
 });

@@ -7,14 +7,10 @@ import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { keys } from '../../src/jobs/names.js';
 import { createMetrics } from '../../src/observability/metrics.js';
+import { packUri } from '../../src/runs/index.js';
 import { createStorage } from '../../src/storage/index.js';
 import type { Storage } from '../../src/storage/types.js';
-import {
-  createEmbeddingStore,
-  embeddingPackUri,
-  indexField,
-  type StoredRow,
-} from '../../src/worker/embeddings/index.js';
+import { createEmbeddingStore, indexField, type StoredRow } from '../../src/worker/embeddings/index.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 import { type S3ServerHandle, startS3Server } from '../support/s3-server.js';
 
@@ -89,7 +85,7 @@ function suite(
     test('writePack then lookup from another store instance (separate caches)', async () => {
       const rows = rowsFor('s3://photos/a/', 5);
       const written = await store().writePack(output, 'run-1', 3, rows);
-      assert.deepEqual(written, { uri: embeddingPackUri(output, 'run-1', 3), count: 5 });
+      assert.deepEqual(written, { uri: packUri(output, 'run-1', 3), count: 5 });
       const stored = await storage.get(written.uri);
       assert.equal(stored.body.subarray(0, 8).toString('latin1'), 'ZSEMBF16');
       assert.equal(
@@ -145,7 +141,7 @@ function suite(
         rows.map((r) => ({ ...r, etag: undefined })),
       );
       assert.equal(none, undefined);
-      assert.equal(await storage.head(embeddingPackUri(output, 'run-3', 0)), undefined);
+      assert.equal(await storage.head(packUri(output, 'run-3', 0)), undefined);
       const mixed = await store().writePack(output, 'run-3', 1, [{ ...rows[0]!, etag: undefined }, rows[1]!]);
       assert.equal(mixed?.count, 1);
       const got = await store().lookup([{ uri: rows[1]!.uri, etag: 'etag-1' }]);

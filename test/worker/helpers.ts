@@ -8,13 +8,13 @@ import {
   createRedis,
   JOB_NAMES,
   jobIds,
-  keys,
   PAYLOAD_VERSION,
   QUEUES,
   type RunSpec,
   redisOptions,
 } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { RunStore } from '../../src/runs/index.js';
 import { type RunningWorker, type StartWorkerOptions, startWorker } from '../../src/worker/index.js';
 import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
 
@@ -93,16 +93,10 @@ export async function createRunDirect(r: DirectRun): Promise<{ chunks: ChunkImag
     ...r.spec,
   };
   const redis = createRedis(r.redisUrl);
-  const k = keys(r.prefix);
-  await redis.hset(k.run(r.runId), {
-    spec: JSON.stringify(spec),
-    state: r.state ?? 'running',
-    createdAt: spec.createdAt,
-    chunks: String(chunks.length),
-    images: String(r.images.length),
-    ...(r.sealed === false ? {} : { sealed: '1' }),
-  });
-  await redis.zadd(k.runIndex(), Date.now(), r.runId);
+  const runs = new RunStore(redis, r.prefix);
+  await runs.create(spec, { output: r.output });
+  await runs.setCounts(r.runId, chunks.length, r.images.length, r.sealed !== false);
+  if (r.state === 'cancelled') await runs.cancel(r.runId);
   await redis.quit();
   const flow = new FlowProducer({ connection: connection(r.redisUrl), prefix: r.prefix });
   await flow.add({

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
@@ -343,12 +344,27 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
     }
   });
 
-  it('labels http(s) images too: a 404 is an IMAGE_NOT_FOUND line, the ETag header is kept', async () => {
+  it('labels http(s) images from allowed hosts only: own content hash, no ETag, no status, no foreign redirect', async () => {
     const photo = readFileSync(path.join(SAMPLE_IMAGES_DIR, 'n02391049_zebra.JPEG'));
+    const internal = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'image/jpeg', etag: '"internal-secret"' });
+      res.end(photo);
+    });
+    await new Promise<void>((r) => internal.listen(0, '127.0.0.1', () => r()));
+    const internalPort = (internal.address() as AddressInfo).port;
     const server = http.createServer((req, res) => {
       if (req.url === '/zebra.jpg') {
         res.writeHead(200, { 'content-type': 'image/jpeg', etag: '"zebra-1"' });
         res.end(photo);
+      } else if (req.url === '/moved.jpg') {
+        res.writeHead(302, { location: '/zebra.jpg' });
+        res.end();
+      } else if (req.url === '/elsewhere.jpg') {
+        res.writeHead(302, { location: `http://127.0.0.1:${internalPort}/x.jpg` });
+        res.end();
+      } else if (req.url === '/teapot.jpg') {
+        res.writeHead(418);
+        res.end('I am a teapot');
       } else {
         res.writeHead(404);
         res.end('not found');
@@ -356,23 +372,63 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const { port } = server.address() as AddressInfo;
+    const allowed = startTestWorker({
+      redisUrl: redis.url,
+      queuePrefix: '{zshttp}',
+      finalizeRetryMs: 200,
+      httpSources: [`127.0.0.1:${port}`],
+    });
     try {
-      const images = [`http://127.0.0.1:${port}/zebra.jpg`, `http://127.0.0.1:${port}/missing.jpg`];
+      await allowed.ready;
+      const base = `http://127.0.0.1:${port}`;
+      const images = [
+        `${base}/zebra.jpg`,
+        `${base}/missing.jpg`,
+        `${base}/moved.jpg`,
+        `${base}/elsewhere.jpg`,
+        `${base}/teapot.jpg`,
+        `http://127.0.0.1:${internalPort}/x.jpg`,
+      ];
       await createRunDirect({
         runId: 'http',
         redisUrl: redis.url,
-        prefix: PREFIX,
+        prefix: '{zshttp}',
         output: `file://${out}/`,
         images,
       });
       const summary = await waitForSummary(out, 'http');
       const { lines } = readParts(out, 'http');
-      assert.equal(lines[0].etag, 'zebra-1');
+      const hash = createHash('sha256').update(photo).digest('hex').slice(0, 32);
+      assert.equal(lines[0].etag, `sha256-${hash}`, 'our own content hash, never the ETag header');
       assert.ok(lines[0].labels.length > 0);
       assert.equal(lines[1].error.code, 'IMAGE_NOT_FOUND');
-      assert.deepEqual(summary.counts, { images: 2, ok: 1, failed: 1, missing: 0 });
+      assert.equal(lines[2].etag, `sha256-${hash}`, 'a same-origin redirect is followed');
+      assert.equal(lines[3].error.code, 'IMAGE_SOURCE_FORBIDDEN', 'redirect to another port refused');
+      assert.equal(lines[4].error.code, 'IMAGE_FETCH_FAILED');
+      assert.equal(lines[5].error.code, 'IMAGE_SOURCE_FORBIDDEN', 'unlisted port refused');
+      const text = JSON.stringify(lines);
+      const errors = JSON.stringify(lines.map((l) => l.error?.message ?? ''));
+      assert.ok(!/418|teapot/i.test(errors), `no HTTP status or body in results: ${errors}`);
+      assert.ok(!text.includes('zebra-1') && !text.includes('internal-secret'), 'no response header copied');
+      assert.deepEqual(summary.counts, { images: 6, ok: 2, failed: 4, missing: 0 });
     } finally {
+      await allowed.close({ timeoutMs: 5_000 });
       server.close();
+      internal.close();
     }
+  });
+
+  it('http(s) sources are refused by a worker without an allow-list', async () => {
+    await createRunDirect({
+      runId: 'http-off',
+      redisUrl: redis.url,
+      prefix: PREFIX,
+      output: `file://${out}/`,
+      images: ['http://127.0.0.1:1/x.jpg', 'https://example.com/y.jpg'],
+    });
+    const summary = await waitForSummary(out, 'http-off');
+    const { lines } = readParts(out, 'http-off');
+    for (const line of lines) assert.equal(line.error.code, 'IMAGE_SOURCE_FORBIDDEN');
+    assert.deepEqual(summary.counts, { images: 2, ok: 0, failed: 2, missing: 0 });
   });
 });

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ImageError } from '../../src/core/errors/index.js';
 import { Semaphore } from '../../src/core/pipeline/semaphore.js';
+import { partName } from '../../src/runs/index.js';
 import { StorageError, type StorageErrorCode } from '../../src/storage/index.js';
 import { judgeImageError } from '../../src/worker/error-policy.js';
 import { chunkIndexFromKey } from '../../src/worker/finalize-run.js';
-import { partName } from '../../src/worker/result-writer.js';
 import { buildRunSummary } from '../../src/worker/run-summary.js';
 
 describe('worker building blocks', () => {

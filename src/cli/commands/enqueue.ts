@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
-import { UsageError } from '../../core/errors/index.js';
+import { UsageError, ZeroshotError } from '../../core/errors/index.js';
 import {
   DEFAULT_EXTENSIONS,
   ENQUEUE_DEFAULTS,
@@ -21,6 +21,7 @@ import {
   positiveInt,
   probability,
 } from '../options.js';
+import { count, print, printError, safeJson } from '../output.js';
 import { formatSeconds, formatStatus, quietLogs } from './runs.js';
 
 /** Flags shared by `zeroshot enqueue` and `zeroshot schedule add`. */
@@ -157,13 +158,19 @@ export async function enqueueOptionsFromFlags(uris: string[], flags: EnqueueFlag
   return opts;
 }
 
+/** `3/10 chunks, 1 failed` */
+function chunkText(s: RunStatus): string {
+  return `${s.chunks.done}/${s.chunks.total} chunks, ${s.chunks.failed} failed`;
+}
+
 /** Progress while waiting: a bar on a terminal, a plain line every few seconds otherwise (stderr). */
 function progressReporter(): { update(s: RunStatus): void; stop(): void } {
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
         stream: process.stderr,
-        format: '{bar} {percentage}% | {value}/{total} images | {failed} failed | {rate} img/s | ETA {eta}',
+        format:
+          '{bar} {percentage}% | {value}/{total} images | {failed} failed | {chunks} | {rate} img/s | ETA {eta}',
         hideCursor: true,
       },
       cliProgress.Presets.shades_classic,
@@ -171,7 +178,12 @@ function progressReporter(): { update(s: RunStatus): void; stop(): void } {
     let started = false;
     return {
       update(s) {
-        const payload = { failed: s.images.failed, rate: s.rate, eta: formatSeconds(s.etaSeconds) };
+        const payload = {
+          failed: s.images.failed,
+          chunks: chunkText(s),
+          rate: s.rate,
+          eta: formatSeconds(s.etaSeconds),
+        };
         const value = s.images.done + s.images.failed;
         if (!started) {
           bar.start(Math.max(1, s.images.total), value, payload);
@@ -189,8 +201,8 @@ function progressReporter(): { update(s: RunStatus): void; stop(): void } {
       if (Date.now() - last < 5_000) return;
       last = Date.now();
       const processed = s.images.done + s.images.failed;
-      process.stderr.write(
-        `${new Date().toISOString()} ${s.runId} ${s.state}: ${processed}/${s.images.total} images, ${s.images.failed} failed, ${s.rate} img/s, ETA ${formatSeconds(s.etaSeconds)}\n`,
+      printError(
+        `${new Date().toISOString()} ${s.runId} ${s.state}: ${processed}/${s.images.total} images, ${s.images.failed} failed, ${chunkText(s)}, ${s.rate} img/s, ETA ${formatSeconds(s.etaSeconds)}\n`,
       );
     },
     stop() {},
@@ -202,6 +214,7 @@ interface EnqueueCliFlags extends EnqueueFlags, ConnectionFlags {
   wait?: boolean;
   json?: boolean;
   timeout?: number;
+  warnNoWorker?: number;
 }
 
 async function run(uris: string[], flags: EnqueueCliFlags): Promise<number> {
@@ -211,20 +224,20 @@ async function run(uris: string[], flags: EnqueueCliFlags): Promise<number> {
   const deps = depsFrom(flags);
   const res = await enqueueRun(opts, deps);
   if (!flags.wait) {
-    if (flags.json) process.stdout.write(`${JSON.stringify(res)}\n`);
+    if (flags.json) print(`${safeJson(res)}\n`);
     else {
-      process.stdout.write(`${res.runId}\n`);
-      process.stderr.write(
+      print(`${res.runId}\n`);
+      printError(
         res.created
-          ? `enqueued ${res.images} images in ${res.chunks} chunks (zeroshot status ${res.runId})\n`
+          ? `enqueued ${count(res.images, 'image')} in ${count(res.chunks, 'chunk')} (zeroshot status ${res.runId})\n`
           : `run ${res.runId} already exists: nothing enqueued\n`,
       );
     }
     return EXIT.ok;
   }
   if (!flags.json)
-    process.stderr.write(
-      `${res.runId}: ${res.images} images in ${res.chunks} chunks; waiting for workers...\n`,
+    printError(
+      `${res.runId}: ${count(res.images, 'image')} in ${count(res.chunks, 'chunk')}; waiting for workers...\n`,
     );
   const progress = progressReporter();
   let final: RunStatus;
@@ -233,16 +246,27 @@ async function run(uris: string[], flags: EnqueueCliFlags): Promise<number> {
       res.runId,
       {
         onProgress: (s) => progress.update(s),
+        onNoWorker: ({ queue, seconds }) =>
+          printError(
+            `\nwarning: no worker is consuming queue ${queue} (none seen for ${seconds}s): start one with ` +
+              '`zeroshot worker` (same REDIS_URL and ZEROSHOT_QUEUE_PREFIX)\n',
+          ),
+        noWorkerWarnMs: (flags.warnNoWorker ?? 30) * 1000,
         pollMs: 500,
         ...(flags.timeout ? { timeoutMs: flags.timeout * 1000 } : {}),
       },
       deps,
     );
+  } catch (err) {
+    if (!(err instanceof ZeroshotError && err.code === 'WAIT_TIMEOUT')) throw err;
+    progress.stop();
+    printError(`zeroshot: ${err.code}: ${err.message}\n`);
+    return EXIT.timeout;
   } finally {
     progress.stop();
   }
-  if (flags.json) process.stdout.write(`${JSON.stringify({ ...res, status: final })}\n`);
-  else process.stdout.write(formatStatus(final));
+  if (flags.json) print(`${safeJson({ ...res, status: final })}\n`);
+  else print(formatStatus(final));
   const clean = final.state === 'completed' && final.images.failed === 0 && final.chunks.failed === 0;
   return clean ? EXIT.ok : EXIT.someFailed;
 }
@@ -257,13 +281,23 @@ export function register(program: Command): void {
   addConnectionOptions(addEnqueueOptions(cmd))
     .option('--run-id <id>', 'run id (default: a sortable time-based id); an existing id enqueues nothing')
     .option('--wait', 'wait for the run to finish with a progress bar, then print the summary')
-    .option('--timeout <seconds>', 'with --wait: give up after this many seconds', positiveInt)
+    .option(
+      '--timeout <seconds>',
+      `with --wait: give up after this many seconds (exit status ${EXIT.timeout}; the run goes on)`,
+      positiveInt,
+    )
+    .option(
+      '--warn-no-worker <seconds>',
+      'with --wait: warn when no worker has consumed the chunk queue for this long (default 30)',
+      positiveInt,
+    )
     .option('--json', 'print {runId, chunks, images, created} (with --wait also the final status) as JSON')
     .addHelpText(
       'after',
       '\nEnvironment: REDIS_URL, ZEROSHOT_QUEUE_PREFIX, ZEROSHOT_OUTPUT, AWS_* / ZEROSHOT_S3_* for S3.\n' +
         'Prints the run id. Exit status: 0 enqueued (with --wait: finished with no failures), 1 some images\n' +
-        'or chunks failed / run cancelled / Redis or storage error, 2 usage error (nothing enqueued).',
+        'or chunks failed / run cancelled or failed / Redis or storage error, 2 usage error (nothing enqueued),\n' +
+        `${EXIT.timeout} --wait --timeout gave up before the run finished (the run goes on).`,
     )
     .action(action(async (uris: string[], flags: EnqueueCliFlags) => run(uris, flags)));
 }

@@ -1,28 +1,17 @@
-import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
 import {
   DEFAULT_HUB_MODEL,
   inspectModel,
   MODEL_DTYPES,
   type ModelReport,
-  type PullOptions,
   parseDtype,
   pullModel,
   resolveModelDir,
 } from '../../core/model/index.js';
 import type { TensorInfo } from '../../core/runtime/index.js';
 import { action } from '../exit.js';
-
-function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
-}
+import { count, print, safeJson, safeText } from '../output.js';
+import { formatBytes, pullProgress } from '../pull-progress.js';
 
 const tensor = (t: TensorInfo) => `${t.name} ${t.type} [${t.shape.join(', ')}]`;
 
@@ -62,15 +51,15 @@ function formatReport(r: ModelReport): string {
     'tokenizer',
     `context ${t.contextLength}, pad id ${t.padId}, eos id ${t.eosId ?? 'none'}, padding ${t.padding}`,
   ]);
-  return `${rows.map(([k, v]) => `${k.padEnd(10)} ${v}`).join('\n')}\n`;
+  return `${rows.map(([k, v]) => `${k.padEnd(10)} ${safeText(v)}`).join('\n')}\n`;
 }
 
 export function register(program: Command): void {
-  const model = program.command('model').description('inspect and download models');
+  const model = program.command('model').description('Inspect and download models');
 
   model
     .command('inspect')
-    .description('show what zeroshot finds in a model directory (default: the resolved model)')
+    .description('Show what zeroshot finds in a model directory (default: the resolved model)')
     .argument('[dir]', 'model directory or cached hub id (default: --model resolution order)')
     .addOption(new Option('--dtype <dtype>', 'weight variant to open').choices(MODEL_DTYPES))
     .option('--json', 'print JSON')
@@ -81,14 +70,14 @@ export function register(program: Command): void {
           resolved,
           opts.dtype === undefined ? {} : { dtype: parseDtype(opts.dtype, '--dtype') },
         );
-        process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+        print(opts.json ? `${safeJson(report, 2)}\n` : formatReport(report));
         return 0;
       }),
     );
 
   model
     .command('pull')
-    .description('download a model from the Hugging Face hub into the cache (resumable, verified)')
+    .description('Download a model from the Hugging Face hub into the cache (resumable, verified)')
     .argument('<repo>', `hub repository in the transformers.js ONNX layout, e.g. ${DEFAULT_HUB_MODEL}`)
     .option('--revision <rev>', 'branch, tag or commit', 'main')
     .addOption(
@@ -116,8 +105,8 @@ export function register(program: Command): void {
         }
         const fetched = result.files.filter((f) => !f.skipped);
         const bytes = fetched.reduce((s, f) => s + f.bytes, 0);
-        process.stdout.write(
-          `${repo} (${flags.dtype ?? 'fp32'}) is in ${result.dir}: ${fetched.length} file(s) downloaded (${formatBytes(bytes)}), ${result.files.length - fetched.length} already present\n` +
+        print(
+          `${repo} (${flags.dtype ?? 'fp32'}) is in ${result.dir}: ${count(fetched.length, 'file')} downloaded (${formatBytes(bytes)}), ${result.files.length - fetched.length} already present\n` +
             (repo === DEFAULT_HUB_MODEL && flags.cacheDir === undefined
               ? 'It is the default model: zeroshot uses it when no --model or ZEROSHOT_MODEL is given.\n'
               : `Use it with --model ${result.dir} or ZEROSHOT_MODEL=${repo}${flags.cacheDir !== undefined ? ` ZEROSHOT_CACHE_DIR=${flags.cacheDir}` : ''}.\n`),
@@ -131,60 +120,4 @@ interface PullFlags {
   revision: string;
   dtype?: string;
   cacheDir?: string;
-}
-
-/** Progress: a byte bar on a terminal, one line per file otherwise (logs, CI). */
-function pullProgress(): Pick<PullOptions, 'onPlan' | 'onProgress' | 'onFileDone'> & { stop(): void } {
-  const err = process.stderr;
-  if (!err.isTTY) {
-    const sizes = new Map<string, number>();
-    return {
-      onPlan: (files) => {
-        for (const f of files) sizes.set(f.path, f.size);
-      },
-      onProgress: () => {},
-      onFileDone: (file, skipped) =>
-        err.write(
-          `${skipped ? 'present    ' : 'downloaded '} ${file} (${formatBytes(sizes.get(file) ?? 0)})\n`,
-        ),
-      stop: () => {},
-    };
-  }
-  const bar = new cliProgress.SingleBar(
-    {
-      format: '{bar} {percentage}% | {done}/{size} | {file}',
-      hideCursor: true,
-      stream: err,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let doneBytes = 0;
-  let started = false;
-  const sizes = new Map<string, number>();
-  const payload = (file: string, current: number) => ({
-    file,
-    done: formatBytes(doneBytes + current),
-    size: formatBytes(bar.getTotal()),
-  });
-  return {
-    onPlan: (files) => {
-      const todo = files.filter((f) => !f.present);
-      for (const f of todo) sizes.set(f.path, f.size);
-      const total = todo.reduce((s, f) => s + f.size, 0);
-      if (total > 0) {
-        bar.start(total, 0, { file: '', done: '0 B', size: formatBytes(total) });
-        started = true;
-      }
-    },
-    onProgress: (file, bytes) => {
-      if (started) bar.update(doneBytes + bytes, payload(file, bytes));
-    },
-    onFileDone: (file, skipped) => {
-      if (!skipped) doneBytes += sizes.get(file) ?? 0;
-      if (started) bar.update(doneBytes, payload(file, 0));
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
 }

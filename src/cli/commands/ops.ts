@@ -4,6 +4,7 @@ import { UsageError } from '../../core/errors/index.js';
 import { flagOrEnv, int, redisUrl } from '../../core/options.js';
 import { createRedis, queueConfigFromEnv } from '../../jobs/connection.js';
 import { startDashboard } from '../../observability/dashboard.js';
+import { parseAllowedHosts } from '../../observability/http/host-check.js';
 import { parsePort } from '../../observability/http/validate-listen.js';
 import { startObservabilityServer } from '../../observability/http-server.js';
 import { logger } from '../../observability/logger.js';
@@ -11,11 +12,17 @@ import { startQueueDepthExporter } from '../../observability/queue-depth-exporte
 import { readinessFromChecks, redisPingCheck } from '../../observability/readiness.js';
 import { closeOnSignals } from '../../worker/shutdown.js';
 import { action, EXIT } from '../exit.js';
-import { addConnectionOptions } from '../options.js';
+import { addConnectionOptions, collect } from '../options.js';
+import { printError } from '../output.js';
 
 function redisUrlOf(flag: string | undefined): string | undefined {
   const url = flagOrEnv(flag, 'REDIS_URL');
   return url === undefined ? undefined : redisUrl(url, '--redis-url (REDIS_URL)');
+}
+
+function allowedHostsOf(flag: string[] | undefined, env: string): string[] {
+  if (flag?.length) return parseAllowedHosts(flag, '--allowed-host');
+  return parseAllowedHosts(process.env[env], env);
 }
 
 interface ExporterFlags {
@@ -25,6 +32,7 @@ interface ExporterFlags {
   queuePrefix?: string;
   intervalMs?: string;
   elect: boolean;
+  allowedHost?: string[];
 }
 
 interface DashboardFlags {
@@ -36,6 +44,7 @@ interface DashboardFlags {
   password?: string;
   insecureNoAuth?: boolean;
   readOnly?: boolean;
+  allowedHost?: string[];
 }
 
 const SHUTDOWN_MS = 5_000;
@@ -73,6 +82,7 @@ async function runExporter(flags: ExporterFlags): Promise<number> {
       host,
       registry,
       isReady: readinessFromChecks({ redis: redisPingCheck(redis) }),
+      allowedHosts: allowedHostsOf(flags.allowedHost, 'ZEROSHOT_EXPORTER_ALLOWED_HOSTS'),
       logger: log,
     });
   } catch (err) {
@@ -115,9 +125,10 @@ async function runDashboard(flags: DashboardFlags): Promise<number> {
     ...(user !== undefined && password !== undefined ? { auth: { user, password } } : {}),
     insecureNoAuth: flags.insecureNoAuth === true,
     readOnly: flags.readOnly === true,
+    allowedHosts: allowedHostsOf(flags.allowedHost, 'ZEROSHOT_DASHBOARD_ALLOWED_HOSTS'),
     logger: log,
   });
-  process.stderr.write(`zeroshot dashboard: ${dashboard.url}/ (Ctrl-C to stop)\n`);
+  printError(`zeroshot dashboard: ${dashboard.url}/ (Ctrl-C to stop)\n`);
   await closeOnSignals(() => dashboard.close(), { log, shutdownTimeoutMs: SHUTDOWN_MS });
   return EXIT.ok;
 }
@@ -140,6 +151,12 @@ export function register(program: Command): void {
       'how often queue counts are read [env ZEROSHOT_EXPORTER_INTERVAL_MS; default 5000]',
     )
     .option('--no-elect', 'always publish, even when another exporter holds the lease')
+    .option(
+      '--allowed-host <name>',
+      'Host header names served besides IP literals, localhost and --host (repeatable; * = any) ' +
+        '[env ZEROSHOT_EXPORTER_ALLOWED_HOSTS, comma separated]',
+      collect,
+    )
     .action(action(runExporter));
 
   const dashboard = program
@@ -158,6 +175,12 @@ export function register(program: Command): void {
       'basic-auth password; prefer the env var [env ZEROSHOT_DASHBOARD_PASSWORD]',
     )
     .option('--insecure-no-auth', 'allow a non-loopback --host without basic auth')
-    .option('--read-only', 'hide the buttons that retry, promote, clean or remove jobs');
+    .option('--read-only', 'hide the buttons that retry, promote, clean or remove jobs')
+    .option(
+      '--allowed-host <name>',
+      'Host header names served besides IP literals, localhost and --host: other Hosts get 421 ' +
+        '(DNS rebinding guard; repeatable; * = any) [env ZEROSHOT_DASHBOARD_ALLOWED_HOSTS, comma separated]',
+      collect,
+    );
   addConnectionOptions(dashboard).action(action(runDashboard));
 }

@@ -15,6 +15,7 @@ import {
   printJson as json,
   positiveInt,
 } from '../options.js';
+import { count, print, safeText } from '../output.js';
 
 /** Producer commands talk to the user; their library logs only matter at warn and above. */
 export function quietLogs(): void {
@@ -61,11 +62,12 @@ export function formatStatus(s: RunStatus): string {
   if (s.finishedAt) rows.push(['finished', s.finishedAt]);
   if (s.error) rows.push(['error', s.error]);
   if (s.chunks.failed > 0) rows.push(['hint', `zeroshot failed ${s.runId} · zeroshot retry ${s.runId}`]);
-  return `${rows.map(([k, v]) => `${k.padEnd(9)}${v}`).join('\n')}\n`;
+  return `${rows.map(([k, v]) => `${k.padEnd(9)}${safeText(v)}`).join('\n')}\n`;
 }
 
-/** A plain text table with left-aligned columns. */
-export function table(header: string[], rows: string[][]): string {
+/** A plain text table with left-aligned columns; cells are escaped (one line each, no control characters). */
+export function table(header: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map((c) => safeText(c)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
@@ -85,23 +87,23 @@ export function register(program: Command): void {
         quietLogs();
         const s = await getRunStatus(runId, depsFrom(flags));
         if (flags.json) json(s);
-        else process.stdout.write(formatStatus(s));
+        else print(formatStatus(s));
         return EXIT.ok;
       }),
     );
 
   addConnectionOptions(program.command('runs'))
     .description('List the most recent runs, newest first')
-    .option('--limit <n>', 'how many runs (default 20)', positiveInt, 20)
+    .option('--limit <n>', 'how many runs (default 20)', positiveInt)
     .option('--json', 'print a JSON array of run statuses')
     .action(
-      action(async (flags: { limit: number; json?: boolean } & ConnectionFlags) => {
+      action(async (flags: { limit?: number; json?: boolean } & ConnectionFlags) => {
         quietLogs();
-        const runs = await listRuns({ limit: flags.limit }, depsFrom(flags));
+        const runs = await listRuns({ limit: flags.limit ?? 20 }, depsFrom(flags));
         if (flags.json) json(runs);
-        else if (runs.length === 0) process.stdout.write('no runs yet (zeroshot enqueue ...)\n');
+        else if (runs.length === 0) print('no runs yet (zeroshot enqueue ...)\n');
         else {
-          process.stdout.write(
+          print(
             table(
               ['RUN ID', 'STATE', 'IMAGES', 'FAILED', 'CHUNKS', 'CREATED'],
               runs.map((r) => [
@@ -129,8 +131,8 @@ export function register(program: Command): void {
         const res = await cancelRun(runId, depsFrom(flags));
         if (flags.json) json(res);
         else if (res.cancelled)
-          process.stdout.write(`run ${runId} cancelled (${res.removed} pending chunks removed)\n`);
-        else process.stdout.write(`run ${runId} is already ${res.state}: nothing to cancel\n`);
+          print(`run ${runId} cancelled (${count(res.removed, 'pending chunk')} removed)\n`);
+        else print(`run ${runId} is already ${res.state}: nothing to cancel\n`);
         return EXIT.ok;
       }),
     );
@@ -144,9 +146,9 @@ export function register(program: Command): void {
         quietLogs();
         const failed = await listFailedChunks(runId, depsFrom(flags));
         if (flags.json) json(failed);
-        else if (failed.length === 0) process.stdout.write(`run ${runId} has no failed chunks\n`);
+        else if (failed.length === 0) print(`run ${runId} has no failed chunks\n`);
         else {
-          process.stdout.write(
+          print(
             table(
               ['CHUNK', 'JOB ID', 'IMAGES', 'ATTEMPTS', 'REASON'],
               failed.map((f) => [
@@ -158,7 +160,7 @@ export function register(program: Command): void {
               ]),
             ),
           );
-          process.stdout.write(`re-queue them with: zeroshot retry ${runId}\n`);
+          print(`re-queue them with: zeroshot retry ${runId}\n`);
         }
         return EXIT.ok;
       }),
@@ -173,10 +175,10 @@ export function register(program: Command): void {
         quietLogs();
         const res = await retryFailedChunks(runId, depsFrom(flags));
         if (flags.json) json(res);
-        else if (res.retried === 0) process.stdout.write(`run ${runId} has no failed chunks to retry\n`);
+        else if (res.retried === 0) print(`run ${runId} has no failed chunks to retry\n`);
         else
-          process.stdout.write(
-            `run ${runId}: ${res.retried} chunk(s) re-queued${res.refinalized ? '; the summary will be rewritten' : ''}\n`,
+          print(
+            `run ${runId}: ${count(res.retried, 'chunk')} re-queued${res.refinalized ? '; the summary will be rewritten' : ''}\n`,
           );
         return EXIT.ok;
       }),

@@ -8,6 +8,7 @@ import {
 } from '../../producer/index.js';
 import { action, EXIT } from '../exit.js';
 import { addConnectionOptions, type ConnectionFlags, depsFrom, printJson as json } from '../options.js';
+import { print, printError } from '../output.js';
 import { addEnqueueOptions, type EnqueueFlags, enqueueOptionsFromFlags } from './enqueue.js';
 import { formatSeconds, quietLogs, table } from './runs.js';
 
@@ -63,7 +64,7 @@ export function register(program: Command): void {
           const when = info.cron
             ? `cron "${info.cron}"${info.tz ? ` (${info.tz})` : ' (UTC)'}`
             : `every ${formatSeconds((info.everyMs ?? 0) / 1000)}`;
-          process.stdout.write(`schedule ${name}: ${when}${info.incremental ? ', incremental' : ''}\n`);
+          print(`schedule ${name}: ${when}${info.incremental ? ', incremental' : ''}\n`);
         }
         return EXIT.ok;
       }),
@@ -77,9 +78,9 @@ export function register(program: Command): void {
         quietLogs();
         const all = await listSchedules(depsFrom(flags));
         if (flags.json) json(all);
-        else if (all.length === 0) process.stdout.write('no schedules (zeroshot schedule add ...)\n');
+        else if (all.length === 0) print('no schedules (zeroshot schedule add ...)\n');
         else {
-          process.stdout.write(
+          print(
             table(
               ['NAME', 'WHEN', 'INCREMENTAL', 'NEXT', 'SOURCES'],
               all.map((s) => [
@@ -108,10 +109,10 @@ export function register(program: Command): void {
       action(async (name: string, flags: ConnectionFlags) => {
         quietLogs();
         if (await removeSchedule(name, depsFrom(flags))) {
-          process.stdout.write(`schedule ${name} removed\n`);
+          print(`schedule ${name} removed\n`);
           return EXIT.ok;
         }
-        process.stderr.write(`zeroshot: no schedule named ${name}\n`);
+        printError(`zeroshot: no schedule named ${name}\n`);
         return EXIT.someFailed;
       }),
     );

@@ -5,6 +5,8 @@ import { WORKER_OPTIONS } from '../../worker/config.js';
 import { startWorker } from '../../worker/index.js';
 import { closeOnSignals } from '../../worker/shutdown.js';
 import { EXIT } from '../exit.js';
+import { collect } from '../options.js';
+import { printError } from '../output.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -15,6 +17,7 @@ export function register(program: Command): void {
     );
   for (const def of WORKER_OPTIONS) {
     const opt = new Option(def.flag, `${def.description} [env ${def.env}; default ${def.defaultText}]`);
+    if (def.repeatable) opt.argParser(collect);
     cmd.addOption(opt);
   }
   cmd.addHelpText(
@@ -42,7 +45,7 @@ async function runWorker(flags: Record<string, unknown>): Promise<number> {
     worker = startWorker(given);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`zeroshot worker: ${err.message}\n`);
+      printError(`zeroshot worker: ${err.message}\n`);
       return EXIT.usage;
     }
     throw err;
@@ -56,18 +59,18 @@ async function runWorker(flags: Record<string, unknown>): Promise<number> {
   } catch (err) {
     await worker.close({ timeoutMs: 0 }).catch(() => {});
     if (err instanceof ModelError) {
-      process.stderr.write(
+      printError(
         `zeroshot worker: cannot load the model (${err.code}): ${err.message}\n` +
           '  No job was taken. Give a model with --model DIR or ZEROSHOT_MODEL, or run `zeroshot model pull <hub-repo>`.\n',
       );
       return EXIT.model;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`zeroshot worker: ${err.message}\n`);
+      printError(`zeroshot worker: ${err.message}\n`);
       return EXIT.usage;
     }
     const code = err instanceof ZeroshotError ? `${err.code}: ` : '';
-    process.stderr.write(`zeroshot worker: ${code}${(err as Error).message}\n`);
+    printError(`zeroshot worker: ${code}${(err as Error).message}\n`);
     return EXIT.someFailed;
   }
   const signal = await stopped;

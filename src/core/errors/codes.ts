@@ -53,6 +53,12 @@ export const ERROR_CODES = {
   STORAGE_ARCHIVED: 'the object is archived (S3 InvalidObjectState) and cannot be read until restored',
   STORAGE_NOT_REGULAR_FILE: 'the path is not a regular file (a directory, FIFO, device or socket)',
   STORAGE_OUTSIDE_ROOTS: 'the file:// path is outside the configured root directories',
+  // runs (appended)
+  RUN_PRODUCER_LOST: 'the producer of a run stopped (or lost its lease) before sealing it: the run failed',
+  WAIT_TIMEOUT: 'waiting for a run gave up at its timeout; the run itself goes on',
+  // per image (appended)
+  IMAGE_SOURCE_FORBIDDEN:
+    'the image URL is not allowed (http(s) sources disabled, host not in the allow-list, or a non-public address)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,12 +2,15 @@ import { fileURLToPath } from 'node:url';
 import { ImageError } from '../errors/index.js';
 import type { ImageSource } from '../types.js';
 import { fetchImageUrl } from './fetch-image-url.js';
+import type { HttpSourcePolicy } from './http-source-policy.js';
 import { readImageFile } from './read-image-file.js';
 
 export interface ReadImageOptions {
   maxBytes: number;
   /** Deadline for http(s) downloads (default 30 s). */
   fetchTimeoutMs?: number;
+  /** Which http(s) hosts may be fetched (default OPEN_HTTP_SOURCES: the caller's own URLs, as curl would). */
+  httpSources?: HttpSourcePolicy;
 }
 
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
@@ -42,7 +45,11 @@ export async function readImageSource(source: ImageSource, opts: ReadImageOption
 
 function readUrl(url: URL, opts: ReadImageOptions): Promise<Buffer> {
   if (url.protocol === 'http:' || url.protocol === 'https:') {
-    return fetchImageUrl(url, { maxBytes: opts.maxBytes, timeoutMs: opts.fetchTimeoutMs });
+    return fetchImageUrl(url, {
+      maxBytes: opts.maxBytes,
+      ...(opts.fetchTimeoutMs === undefined ? {} : { timeoutMs: opts.fetchTimeoutMs }),
+      ...(opts.httpSources ? { policy: opts.httpSources } : {}),
+    });
   }
   if (url.protocol === 'file:') return readImageFile(fileURLToPath(url), opts.maxBytes);
   throw new ImageError(

@@ -4,7 +4,7 @@ import { describeValues, type TensorInfo } from '../runtime/tensor-io.js';
 import { ClipTokenizer } from '../tokenizer/index.js';
 import type { ModelDtype, ModelSpec } from '../types.js';
 import { loadModelFolder } from './load-model-spec.js';
-import { listVariants } from './model-files.js';
+import { defaultDtype, listVariants } from './model-files.js';
 
 export interface ModelReport {
   id: string;
@@ -26,18 +26,12 @@ export interface ModelReport {
 }
 
 /**
- * Everything `zeroshot model inspect` shows. Without a dtype, fp32 when present, else the first variant
- * that has both encoders. Sessions are created on CPU only to read their inputs and outputs.
+ * Everything `zeroshot model inspect` shows. Without a dtype, the one loadModelSpec picks (defaultDtype).
+ * Sessions are created on CPU only to read their inputs and outputs.
  */
 export async function inspectModel(dir: string, opts: { dtype?: ModelDtype } = {}): Promise<ModelReport> {
   const variants = await listVariants(path.resolve(dir));
-  let dtype = opts.dtype;
-  if (dtype === undefined) {
-    const both = (d: ModelDtype) =>
-      variants.some((v) => v.kind === 'vision' && v.dtype === d) &&
-      variants.some((v) => v.kind === 'text' && v.dtype === d);
-    dtype = both('fp32') ? 'fp32' : (variants.find((v) => both(v.dtype))?.dtype ?? 'fp32');
-  }
+  const dtype = opts.dtype ?? defaultDtype(variants);
   const { spec, logit } = await loadModelFolder(dir, { dtype }, variants);
   const sessions = {} as ModelReport['sessions'];
   for (const [kind, file] of [

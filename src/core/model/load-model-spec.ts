@@ -5,7 +5,7 @@ import type { ModelDtype, ModelSpec, ModelType } from '../types.js';
 import { asObject, positiveInt } from './config-values.js';
 import { parseDtype } from './dtype.js';
 import { type LogitParams, resolveLogitParams } from './logit-params.js';
-import { encoderPath, listVariants, type VariantFile } from './model-files.js';
+import { defaultDtype, encoderPath, listVariants, type VariantFile } from './model-files.js';
 import { parsePreprocessConfig } from './preprocess-config.js';
 import { readJsonFile, readOptionalJsonFile } from './read-json-file.js';
 
@@ -105,7 +105,6 @@ export async function loadModelFolder(
   opts: LoadModelSpecOptions = {},
   known?: VariantFile[],
 ): Promise<LoadedModelFolder> {
-  const dtype = opts.dtype === undefined ? 'fp32' : parseDtype(opts.dtype);
   const root = path.resolve(dir);
   await assertDirectory(root);
 
@@ -132,6 +131,7 @@ export async function loadModelFolder(
     (await readOptionalJsonFile(path.join(root, 'tokenizer_config.json'), 'tokenizer config')) ?? {};
 
   const variants = known ?? (await listVariants(root));
+  const dtype = opts.dtype === undefined ? defaultDtype(variants) : parseDtype(opts.dtype);
   const visionModelPath = await encoderPath(root, 'vision', dtype, variants);
   const textModelPath = await encoderPath(root, 'text', dtype, variants);
   const logit = await resolveLogitParams(root, modelType);

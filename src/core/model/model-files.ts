@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelError } from '../errors/index.js';
 import type { ModelDtype } from '../types.js';
-import { dtypeOfFile, type EncoderKind, isExternalData, modelFileName } from './dtype.js';
+import { dtypeOfFile, type EncoderKind, isExternalData, MODEL_DTYPES, modelFileName } from './dtype.js';
 
 /** Encoder files live in `onnx/` (transformers.js layout) or, failing that, at the top of the directory. */
 const ONNX_SUBDIRS = ['onnx', '.'];
@@ -42,6 +42,18 @@ export async function listVariants(dir: string): Promise<VariantFile[]> {
     }
   }
   return out;
+}
+
+/**
+ * The weights used when no dtype is asked for: fp32 when both encoders have it, else the first variant
+ * (in MODEL_DTYPES order: fp16, q8, ...) that both have, so a directory holding only the fp16 graphs (as
+ * `npm run demo` pulls them) loads without --dtype. fp32 when nothing fits (its error lists what is there).
+ */
+export function defaultDtype(variants: VariantFile[]): ModelDtype {
+  const both = (d: ModelDtype) =>
+    variants.some((v) => v.kind === 'vision' && v.dtype === d) &&
+    variants.some((v) => v.kind === 'text' && v.dtype === d);
+  return MODEL_DTYPES.find(both) ?? 'fp32';
 }
 
 /**

@@ -36,7 +36,9 @@ function sessionOptions(
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-    logSeverityLevel: 3,
+    // Fatal only: on a host without CUDA, ORT would print its own red ERROR lines for every session it
+    // tries on CUDA; createSession reports the problem once instead (warnOnce, naming the library).
+    logSeverityLevel: 4,
     extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
   };
 }
@@ -62,6 +64,12 @@ function loadError(file: string, what: string, err: unknown): ModelError {
   });
 }
 
+/** "libcudnn.so.9 is missing; " when ORT's message says a shared library could not be opened. */
+function missingLibrary(detail: string): string {
+  const lib = detail.match(/(lib[\w.+-]*\.so[\w.]*): cannot open shared object file/)?.[1];
+  return lib ? `${lib} is missing (not installed or not on LD_LIBRARY_PATH); ` : '';
+}
+
 /**
  * One ORT session for one graph, on the first provider of the list that works. CUDA that is not
  * installed or fails to initialise falls back to the next provider with ONE warning per callback.
@@ -84,7 +92,7 @@ export async function createSession(
     if (provider === 'cuda') {
       const { installed, dir } = cudaProviderInstalled();
       if (!installed) {
-        const reason = `libonnxruntime_providers_cuda.so is not installed next to the onnxruntime-node binding (${dir ?? 'binding not found'}); run \`npm run cuda:install\` (docs/MODELS.md)`;
+        const reason = `libonnxruntime_providers_cuda.so is not installed next to the onnxruntime-node binding (${dir ?? 'binding not found'}); install it with \`npm run cuda:install\`, check with \`npm run cuda:install -- --check\` (docs/MODELS.md)`;
         if (fallback === undefined)
           throw new ModelError('PROVIDER_UNAVAILABLE', `CUDA execution provider unavailable: ${reason}`);
         warnOnce(
@@ -111,7 +119,7 @@ export async function createSession(
       warnOnce(
         runtime.onWarning,
         'cuda-fallback',
-        `CUDA execution provider failed to start, using ${fallback.toUpperCase()}: ${detail}`,
+        `CUDA execution provider failed to start, using ${fallback.toUpperCase()}: ${missingLibrary(detail)}check the install with \`npm run cuda:install -- --check\` (it needs CUDA 13 and cuDNN 9; docs/MODELS.md). ONNX Runtime said: ${detail}`,
       );
     }
   }

@@ -1,9 +1,9 @@
 import { UsageError } from '../../core/errors/index.js';
+import { isLoopbackAddress } from '../../core/net/index.js';
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
+/** A bind address on loopback: an address check (127.0.0.0/8, ::1) or exactly `localhost`, never a prefix. */
 export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
+  return host.trim().toLowerCase() === 'localhost' || isLoopbackAddress(host.trim());
 }
 
 /** Validates the `port` and `host` of an HTTP endpoint up front, naming the bad option. */

@@ -1,10 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { UsageError } from '../../core/errors/index.js';
-import { DEFAULT_PREFIX, ID_PATTERN, keys } from '../../jobs/names.js';
+import { DEFAULT_PREFIX, keys } from '../../jobs/names.js';
 import { LIMITS } from '../../jobs/schemas.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { packUri } from '../../runs/index.js';
 import type { Storage } from '../../storage/types.js';
 import { decodePack, encodePack, type PackView, rowKey } from './pack-format.js';
 
@@ -50,17 +51,6 @@ export interface EmbeddingStore {
     chunkIndex: number,
     rows: StoredRow[],
   ): Promise<{ uri: string; count: number } | undefined>;
-}
-
-/** Where a chunk's embedding pack lives: next to the run's results. */
-export function embeddingPackUri(outputUri: string, runId: string, chunkIndex: number): string {
-  if (!ID_PATTERN.test(runId))
-    throw new UsageError('INVALID_OPTION', `runId must match ${ID_PATTERN} (got ${JSON.stringify(runId)})`);
-  if (!Number.isInteger(chunkIndex) || chunkIndex < 0) {
-    throw new UsageError('INVALID_OPTION', `chunkIndex must be an integer ≥ 0 (got ${String(chunkIndex)})`);
-  }
-  const base = outputUri.endsWith('/') ? outputUri : `${outputUri}/`;
-  return `${base}${runId}/embeddings/part-${String(chunkIndex).padStart(6, '0')}.f16`;
 }
 
 /** Field of `keys().embeddingIndex(modelId)`: an ETag never contains a newline, so this is unambiguous. */
@@ -211,7 +201,7 @@ export function createEmbeddingStore(opts: EmbeddingStoreOptions): EmbeddingStor
     },
 
     async writePack(outputUri, runId, chunkIndex, rows) {
-      const uri = embeddingPackUri(outputUri, runId, chunkIndex);
+      const uri = packUri(outputUri, runId, chunkIndex);
       const kept = rows.filter((r) => r.etag && r.embedding.length === dim);
       if (kept.length === 0) return undefined;
       const body = encodePack(

@@ -30,7 +30,6 @@ export {
   createEmbeddingStore,
   type EmbeddingStore,
   type EmbeddingStoreOptions,
-  embeddingPackUri,
   type ImageRef,
   indexField,
   type StoredRow,

@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { UsageError } from '../../core/errors/index.js';
 import { resolveTemplates } from '../../core/scoring/templates.js';
 import type { TemplateOptions } from '../../core/types.js';
 import { DEFAULT_PREFIX, keys } from '../../jobs/names.js';
+import { RedisLease } from '../../jobs/redis-lease.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 
@@ -105,6 +106,11 @@ export class SharedTextEmbeddings {
     this.lockWaitMs = positiveInt('lockWaitMs', opts.lockWaitMs, 10_000, 0);
     this.maxLockWaitMs = positiveInt('maxLockWaitMs', opts.maxLockWaitMs, 600_000, 0);
     this.metrics = opts.metrics;
+    // Every tier × result exported at 0 from the start, so the dashboard's hit ratio is 0 (not "no data")
+    // until the first hit.
+    for (const tier of ['memory', 'redis'] as const) {
+      for (const result of ['hit', 'miss']) this.metrics?.textCache.inc({ tier, result }, 0);
+    }
     this.log = opts.logger;
     this.memory = new LRUCache({ max: positiveInt('memoryEntries', opts.memoryEntries, 10_000) });
   }
@@ -191,14 +197,14 @@ export class SharedTextEmbeddings {
   ): Promise<Map<string, Float32Array>> {
     const templates = this.resolve(opts).length;
     const result = await this.soft('read', () => this.readRedis([...todo.keys()]), undefined);
-    if (!result) return this.compute([...todo.keys()], todo, opts, templates, new Map(), undefined, '');
+    if (!result) return this.compute([...todo.keys()], todo, opts, templates, new Map(), undefined);
     this.count('redis', true, result.size);
     let missing = [...todo.keys()].filter((h) => !result.has(h));
     this.count('redis', false, missing.length);
     if (missing.length === 0) return result;
 
-    const lockKey = this.lockKey(missing);
-    const lock = await this.soft('lock', () => this.tryLock(lockKey), undefined);
+    const lease = this.lease(missing);
+    const lock = lease && (await this.soft('lock', async () => (await lease.acquire()) && lease, undefined));
     if (lock === false) {
       // Another worker is computing this very set: wait while its lock lives, then compute what is left.
       const deadline = Date.now() + this.maxLockWaitMs;
@@ -207,14 +213,14 @@ export class SharedTextEmbeddings {
       while (missing.length > 0 && !holderGone && Date.now() < deadline) {
         await sleep(delay);
         delay = Math.min(delay * 2, 250);
-        holderGone = (await this.soft('wait', () => this.redis.exists(lockKey), 0)) === 0; // before reading: no lost update
+        holderGone = (await this.soft('wait', () => this.redis.exists(lease!.key), 0)) === 0; // before reading: no lost update
         const got = await this.soft('read', () => this.readRedis(missing), new Map<string, Float32Array>());
         for (const [h, v] of got) result.set(h, v);
         missing = missing.filter((h) => !got.has(h));
       }
       if (missing.length === 0) return result;
     }
-    return this.compute(missing, todo, opts, templates, result, lock, lockKey);
+    return this.compute(missing, todo, opts, templates, result, lock || undefined);
   }
 
   /** Encodes `missing` in batches, writes each batch to Redis (best effort) and releases the lock. */
@@ -224,17 +230,9 @@ export class SharedTextEmbeddings {
     opts: TemplateOptions,
     templates: number,
     result: Map<string, Float32Array>,
-    lock: string | false | undefined,
-    lockKey: string,
+    lock: RedisLease | undefined,
   ): Promise<Map<string, Float32Array>> {
-    const keepAlive =
-      typeof lock === 'string'
-        ? setInterval(
-            () => void this.redis.pexpire(lockKey, this.lockWaitMs).catch(() => {}),
-            Math.max(100, Math.floor(this.lockWaitMs / 3)),
-          )
-        : undefined;
-    keepAlive?.unref();
+    const keepAlive = lock?.keepAlive();
     const perBatch = this.batchSize ?? Math.max(1, Math.floor(1024 / Math.max(1, templates)));
     try {
       for (let i = 0; i < missing.length; i += perBatch) {
@@ -256,8 +254,8 @@ export class SharedTextEmbeddings {
         await this.soft('write', () => write.exec(), null);
       }
     } finally {
-      clearInterval(keepAlive);
-      if (typeof lock === 'string') await this.unlock(lockKey, lock).catch(() => {});
+      keepAlive?.stop();
+      await lock?.release().catch(() => {});
     }
     return result;
   }
@@ -275,27 +273,12 @@ export class SharedTextEmbeddings {
     }
   }
 
-  private lockKey(hashes: string[]): string {
+  /** The lease under which one worker computes this set of labels (undefined when locking is off). */
+  private lease(hashes: string[]): RedisLease | undefined {
+    if (this.lockWaitMs === 0) return undefined;
     const id = createHash('sha256')
       .update([...hashes].sort().join(','))
       .digest('hex');
-    return `${this.keys.textEmbedding(id)}:lock`;
-  }
-
-  /** A token when this worker holds the lock, false when another does, undefined when locking is off. */
-  private async tryLock(lockKey: string): Promise<string | false | undefined> {
-    if (this.lockWaitMs === 0) return undefined;
-    const token = randomUUID();
-    const ok = await this.redis.set(lockKey, token, 'PX', this.lockWaitMs, 'NX');
-    return ok === 'OK' ? token : false;
-  }
-
-  private async unlock(lockKey: string, token: string): Promise<void> {
-    await this.redis.eval(
-      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
-      1,
-      lockKey,
-      token,
-    );
+    return new RedisLease(this.redis, `${this.keys.textEmbedding(id)}:lock`, this.lockWaitMs);
   }
 }

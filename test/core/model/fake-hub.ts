@@ -19,6 +19,12 @@ export interface FakeRepo {
   dropAfter?: Record<string, number>;
   /** Answer every request with this HTTP status. */
   status?: number;
+  /** Hostile: extra listing entries (e.g. a path that escapes the model directory). */
+  extraEntries?: Array<Record<string, unknown>>;
+  /** Hostile: the first listing page's `Link: rel=next` points here (e.g. another origin). */
+  nextPage?: string;
+  /** Files whose download answers 302 to this URL (e.g. a CDN on another origin). */
+  redirect?: Record<string, string>;
 }
 
 function walk(root: string, rel = ''): string[] {
@@ -78,14 +84,21 @@ export async function startFakeHub(repos: Record<string, FakeRepo>) {
             };
       });
       entries.push({ type: 'directory', path: 'onnx', size: 0, oid: 'd' } as never);
+      entries.push(...((repo.extraEntries ?? []) as never[]));
       const half = Math.ceil(entries.length / 2);
       const page2 = url.searchParams.get('cursor') === '2';
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (!page2) headers.link = `<${url.pathname}?recursive=true&cursor=2>; rel="next"`;
+      if (!page2)
+        headers.link = `<${repo.nextPage ?? `${url.pathname}?recursive=true&cursor=2`}>; rel="next"`;
       res.writeHead(200, headers).end(JSON.stringify(page2 ? entries.slice(half) : entries.slice(0, half)));
       return;
     }
     const file = decodeURIComponent(resolve![3]!);
+    const redirect = repo.redirect?.[file];
+    if (redirect) {
+      res.writeHead(302, { location: redirect }).end();
+      return;
+    }
     let data: Buffer;
     try {
       data = readFileSync(path.join(repo.dir, file));

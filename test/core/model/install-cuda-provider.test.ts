@@ -68,6 +68,12 @@ describe('npm run cuda:install', { skip: process.platform !== 'linux' || process
     assert.match(stdout, /CUDA provider installed/);
     const check = await install(['--check'], pkg);
     assert.equal(check.code, 0);
+    assert.match(check.stdout, /installed in .* \(onnxruntime-node 1\.29\.0\)/);
+    // sha256 of the text "cuda": what an operator compares with Microsoft's release files.
+    assert.match(
+      check.stdout,
+      /sha256 e636c973d999a634277daa3a43db4adb0e7fde4ef22d47c8e833adb29bd2e99f {2}libonnxruntime_providers_cuda\.so/,
+    );
   });
 
   it('names what is missing in --from and rejects unknown options', async () => {

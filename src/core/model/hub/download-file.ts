@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { causeText, downloadError, statusProblem } from './hub-client.js';
+import { ModelError } from '../../errors/index.js';
+import { causeText, downloadError, hubFetch, statusProblem } from './hub-client.js';
 
 export interface DownloadOptions {
   headers?: Record<string, string>;
@@ -56,8 +57,9 @@ async function fetchFrom(url: string, part: string, offset: number, opts: Downlo
     if (offset > 0) headers.range = `bytes=${offset}-`;
     let res: Response;
     try {
-      res = await fetch(url, { headers, signal: controller.signal, redirect: 'follow' });
+      res = await hubFetch(url, { headers, signal: controller.signal });
     } catch (err) {
+      if (err instanceof ModelError) throw err;
       throw new Retryable(`request failed: ${(err as Error).message}${causeText(err)}`);
     }
     if (res.status === 416 && offset > 0) {

@@ -4,7 +4,14 @@ import type { ModelDtype } from '../../types.js';
 import { parseDtype } from '../dtype.js';
 import { assertHubId, cacheDir, cachedModelDir } from '../model-cache.js';
 import { downloadFile } from './download-file.js';
-import { authHeaders, type HubFile, hubConfigFromEnv, listRepoFiles, resolveUrl } from './hub-client.js';
+import {
+  authHeaders,
+  type HubFile,
+  hubConfigFromEnv,
+  listRepoFiles,
+  pathInside,
+  resolveUrl,
+} from './hub-client.js';
 import { selectFiles } from './select-files.js';
 
 export interface PullOptions {
@@ -51,12 +58,12 @@ export async function pullModel(opts: PullOptions): Promise<PullResult> {
   const listing = await listRepoFiles(hub, repo, revision);
   const wanted = selectFiles(listing, dtype, repo);
   const plan = await Promise.all(
-    wanted.map(async (f) => ({ ...f, present: await complete(path.join(dir, f.path), f.size) })),
+    wanted.map(async (f) => ({ ...f, present: await complete(pathInside(dir, f.path), f.size) })),
   );
   opts.onPlan?.(plan);
   const files: PullResult['files'] = [];
   for (const f of plan) {
-    const dest = path.join(dir, f.path);
+    const dest = pathInside(dir, f.path);
     if (!f.present) {
       await downloadFile(resolveUrl(hub, repo, revision, f.path), dest, {
         headers: authHeaders(hub),

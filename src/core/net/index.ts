@@ -1,0 +1,1 @@
+export { isLoopbackAddress, isPublicAddress, unmapIPv4 } from './ip-ranges.js';

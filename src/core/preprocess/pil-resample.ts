@@ -1,0 +1,141 @@
+/**
+ * Pillow's bicubic resize (`Image.resize(size, BICUBIC)`, Pillow's `Resample.c`) re-implemented for 8-bit
+ * interleaved pixels, bit for bit: the a = -0.5 kernel stretched by the downscale factor, weights clipped
+ * at the borders and renormalised, 22-bit fixed-point coefficients, a horizontal pass rounded to 8 bits,
+ * then a vertical pass. It is what transformers' CLIP/SigLIP processors run.
+ *
+ * Why not libvips: when enlarging, libvips samples with a half-pixel offset against Pillow's centre-aligned
+ * grid (mean error up to 0.13, single pixels off by 1.9 on the 3 ImageNet photos smaller than 224). We use
+ * this only when an image is enlarged along some axis, which bounds its cost: such a source is smaller
+ * than the resized image.
+ */
+
+const PRECISION_BITS = 32 - 8 - 2;
+const HALF = 1 << (PRECISION_BITS - 1);
+const SUPPORT = 2;
+
+function bicubic(x: number): number {
+  const a = -0.5;
+  const t = Math.abs(x);
+  if (t < 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
+  if (t < 2) return (((t - 5) * t + 8) * t - 4) * a;
+  return 0;
+}
+
+interface Coefficients {
+  /** Taps per output sample (the row length of `weights`). */
+  taps: number;
+  /** First input index of each output sample. */
+  start: Int32Array;
+  /** Number of input samples used by each output sample. */
+  count: Int32Array;
+  /** Fixed-point weights, `taps` per output sample. */
+  weights: Int32Array;
+}
+
+/** Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc` for resizing `inSize` samples to `outSize`. */
+function coefficients(inSize: number, outSize: number): Coefficients {
+  const scale = inSize / outSize;
+  const filterScale = Math.max(scale, 1);
+  const support = SUPPORT * filterScale;
+  const taps = Math.ceil(support) * 2 + 1;
+  const start = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const weights = new Int32Array(outSize * taps);
+  const k = new Float64Array(taps);
+  for (let xx = 0; xx < outSize; xx++) {
+    const centre = (xx + 0.5) * scale;
+    // Pillow truncates `centre ± support + 0.5` toward zero (a C cast).
+    const xmin = Math.max(0, Math.trunc(centre - support + 0.5));
+    const xmax = Math.min(inSize, Math.trunc(centre + support + 0.5)) - xmin;
+    let sum = 0;
+    for (let x = 0; x < xmax; x++) {
+      const w = bicubic((x + xmin - centre + 0.5) / filterScale);
+      k[x] = w;
+      sum += w;
+    }
+    for (let x = 0; x < xmax; x++) {
+      const w = sum !== 0 ? (k[x] as number) / sum : (k[x] as number);
+      // C's (int)(±0.5 + w * 2^22): rounds half away from zero.
+      weights[xx * taps + x] = Math.trunc(
+        w < 0 ? -0.5 + w * (1 << PRECISION_BITS) : 0.5 + w * (1 << PRECISION_BITS),
+      );
+    }
+    start[xx] = xmin;
+    count[xx] = xmax;
+  }
+  return { taps, start, count, weights };
+}
+
+function clip8(v: number): number {
+  if (v >= 1 << (PRECISION_BITS + 8)) return 255;
+  if (v <= 0) return 0;
+  return v >> PRECISION_BITS;
+}
+
+/**
+ * Resizes interleaved 8-bit pixels (`channels` per pixel) from `width × height` to `outWidth × outHeight`
+ * exactly as Pillow's BICUBIC does.
+ */
+export function pilBicubicResize(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  outWidth: number,
+  outHeight: number,
+): Uint8Array {
+  const needH = outWidth !== width;
+  const needV = outHeight !== height;
+  const horiz = coefficients(width, outWidth);
+  const vert = coefficients(height, outHeight);
+
+  // Horizontal pass over only the rows the vertical pass reads (as Pillow does).
+  let rows = src;
+  let rowsWidth = width;
+  let firstRow = 0;
+  let rowCount = height;
+  if (needH) {
+    firstRow = needV ? (vert.start[0] as number) : 0;
+    const lastRow = needV
+      ? (vert.start[outHeight - 1] as number) + (vert.count[outHeight - 1] as number)
+      : height;
+    rowCount = lastRow - firstRow;
+    rows = new Uint8Array(outWidth * rowCount * channels);
+    rowsWidth = outWidth;
+    for (let y = 0; y < rowCount; y++) {
+      const inRow = (y + firstRow) * width * channels;
+      const outRow = y * outWidth * channels;
+      for (let xx = 0; xx < outWidth; xx++) {
+        const xmin = horiz.start[xx] as number;
+        const n = horiz.count[xx] as number;
+        const w0 = xx * horiz.taps;
+        for (let c = 0; c < channels; c++) {
+          let ss = HALF;
+          for (let x = 0; x < n; x++) {
+            ss += (src[inRow + (xmin + x) * channels + c] as number) * (horiz.weights[w0 + x] as number);
+          }
+          rows[outRow + xx * channels + c] = clip8(ss);
+        }
+      }
+    }
+  }
+  if (!needV) return rows === src ? src.slice() : rows;
+
+  const out = new Uint8Array(outWidth * outHeight * channels);
+  const stride = rowsWidth * channels;
+  for (let yy = 0; yy < outHeight; yy++) {
+    const ymin = (vert.start[yy] as number) - firstRow;
+    const n = vert.count[yy] as number;
+    const w0 = yy * vert.taps;
+    const outRow = yy * stride;
+    for (let i = 0; i < stride; i++) {
+      let ss = HALF;
+      for (let y = 0; y < n; y++) {
+        ss += (rows[(ymin + y) * stride + i] as number) * (vert.weights[w0 + y] as number);
+      }
+      out[outRow + i] = clip8(ss);
+    }
+  }
+  return out;
+}

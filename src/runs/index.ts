@@ -1,0 +1,4 @@
+export * from './chunk-progress.js';
+export * from './output-layout.js';
+export * from './run-record.js';
+export * from './run-store.js';
