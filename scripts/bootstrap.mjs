@@ -82,22 +82,12 @@ export function ensureRedisServer() {
 }
 
 /**
- * The read-only shared files (models, sample photos, golden tensors): `ZEROSHOT_SHARED_DIR`, else
- * `../shared` next to the checkout, else `shared/` next to the repository this one was cloned from (a CI
- * clone in a temp directory). Exported to the environment as an absolute path so every child agrees.
+ * The optional workspace folder of benchmark inputs and references (ImageNet photos, transformers' golden
+ * tensors): `ZEROSHOT_SHARED_DIR`, else `../shared` next to the checkout, else `shared/` next to the
+ * repository this one was cloned from (a CI clone in a temp directory). Tests never need it: they read
+ * test/fixtures/. Exported to the environment as an absolute path so every child agrees. Returns `{dir}`
+ * when found, else `{candidates}` (the folders looked at).
  */
-export function sharedDir() {
-  const found = findSharedDir();
-  if (!found.dir) {
-    fail(
-      `the shared files are missing (looked in ${found.candidates.join(', ')})`,
-      'set ZEROSHOT_SHARED_DIR to the shared/ folder (models/, images/, golden/)',
-    );
-  }
-  return found.dir;
-}
-
-/** sharedDir() without failing: `{dir}` when found (and exported), else `{candidates}` looked at. */
 export function findSharedDir() {
   if (process.env.ZEROSHOT_SHARED_DIR) {
     const dir = path.resolve(ROOT, process.env.ZEROSHOT_SHARED_DIR);
@@ -113,14 +103,10 @@ export function findSharedDir() {
   return { dir, candidates };
 }
 
-/**
- * `build`: 'strict' (type errors fail), 'lenient' (warn, run what tsc emitted) or false (no build).
- * `shared`: require the shared folder (false: the caller needs nothing outside the clone).
- */
-export function bootstrap({ redis = false, build = 'strict', shared = true } = {}) {
+/** `build`: 'strict' (type errors fail), 'lenient' (warn, run what tsc emitted) or false (no build). */
+export function bootstrap({ redis = false, build = 'strict' } = {}) {
   const [major] = process.versions.node.split('.').map(Number);
   if (major < 20) fail(`Node ${process.versions.node} is too old`, 'install Node.js 20 or newer');
-  if (shared) sharedDir();
   ensureDependencies();
   if (build) ensureBuild({ lenient: build === 'lenient' });
   if (redis) ensureRedisServer();

@@ -15,7 +15,7 @@ const say = (msg) => process.stderr.write(`[zeroshot] ${msg}\n`);
 
 // Worker logs stay quiet: the demo prints what matters (model, provider, results) itself.
 process.env.ZEROSHOT_LOG_LEVEL ??= 'error';
-bootstrap({ redis: !process.env.REDIS_URL, shared: false });
+bootstrap({ redis: !process.env.REDIS_URL });
 
 /** `npm run demo -- --model DIR` (or `--model=DIR`). */
 function modelArg(argv) {

@@ -1,16 +1,16 @@
 // Writes the ViT-B/32-shaped stand-in model (random weights, the shapes and compute cost of
 // openai/clip-vit-base-patch32, ~1.2 GB with the full graph) once into .cache/models/clip-b32-stand-in.
-// The benches need it; nothing is downloaded: ../shared/tools/make-stand-in-clip.py builds it with torch.
+// The benches need it; nothing is downloaded: scripts/make-stand-in-clip.py builds it with torch.
 //
 //   node scripts/make-bench-model.mjs [--force]      prints the model directory on stdout
 //
-// Environment: ZEROSHOT_SHARED_DIR (default ../shared), ZEROSHOT_PYTHON (default /usr/bin/python3, then
+// Environment: ZEROSHOT_PYTHON (default /usr/bin/python3, then
 // python3 on PATH). Needs Debian's `python3-torch python3-onnx`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { fail, ROOT, sharedDir } from './bootstrap.mjs';
+import { fail, ROOT } from './bootstrap.mjs';
 
 export const BENCH_MODEL_DIR = path.join(ROOT, '.cache', 'models', 'clip-b32-stand-in');
 
@@ -39,13 +39,7 @@ function findPython() {
 
 export function ensureBenchModel({ force = false } = {}) {
   if (!force && isComplete(BENCH_MODEL_DIR)) return BENCH_MODEL_DIR;
-  const script = path.join(sharedDir(), 'tools', 'make-stand-in-clip.py');
-  if (!existsSync(script)) {
-    fail(
-      `${script} not found`,
-      'set ZEROSHOT_SHARED_DIR to the shared/ folder that holds tools/make-stand-in-clip.py',
-    );
-  }
+  const script = path.join(ROOT, 'scripts', 'make-stand-in-clip.py');
   const python = findPython();
   if (!python) {
     fail(

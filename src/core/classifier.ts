@@ -1,8 +1,8 @@
 import { TextEncoder, VisionEncoder } from './encoders/index.js';
 import { type ErrorInfo, ImageError, ModelError, toErrorInfo, UsageError } from './errors/index.js';
 import { type HttpSourcePolicy, imageName, parseHttpSources, readImageSource } from './io/index.js';
-import { loadModelSpec, parseDtype, resolveModelDir } from './model/index.js';
-import { positiveInt, resolveBatcherOptions } from './pipeline/batcher-options.js';
+import { listVariants, loadModelSpec, parseDtype, resolveModelDir } from './model/index.js';
+import { DEFAULT_BATCH_SIZE, positiveInt, resolveBatcherOptions } from './pipeline/batcher-options.js';
 import {
   type BatchEvent,
   forEachConcurrent,
@@ -19,7 +19,12 @@ import {
   validateIccProfiles,
   validateResizeMode,
 } from './preprocess/index.js';
-import { type RuntimeOptions, resolveIntraOpThreads, validateProviders } from './runtime/index.js';
+import {
+  cudaProviderInstalled,
+  type RuntimeOptions,
+  resolveIntraOpThreads,
+  validateProviders,
+} from './runtime/index.js';
 import {
   type LabelCacheStats,
   LabelEmbedder,
@@ -35,6 +40,7 @@ import type {
   ImageSource,
   LabelScore,
   ModelDtype,
+  ModelSpec,
   ModelType,
   ScoreOptions,
   TemplateOptions,
@@ -129,31 +135,26 @@ export interface Classifier {
 export async function createClassifier(opts: ClassifierOptions = {}): Promise<Classifier> {
   validateClassifierOptions(opts);
   const dir = await resolveModelDir({ model: opts.model, env: opts.env });
-  const spec = await loadModelSpec(dir, { dtype: opts.dtype });
   const runtime: RuntimeOptions = {
     providers: opts.providers,
     intraOpThreads: opts.intraOpThreads,
     onWarning: opts.onWarning,
   };
-  // Validate cheap options before the (slow) sessions are created.
-  const pre = new ImagePreprocessor(spec.preprocess, {
-    limits: opts.limits,
-    resize: opts.resize,
-    iccProfiles: opts.iccProfiles,
-    decodeMemory: opts.decodeMemoryBytes,
-  });
-  const [vision, text] = await Promise.allSettled([
-    VisionEncoder.create(spec, runtime),
-    TextEncoder.create(spec, runtime),
-  ]);
-  if (vision.status === 'rejected' || text.status === 'rejected') {
-    if (vision.status === 'fulfilled') await vision.value.dispose();
-    if (text.status === 'fulfilled') await text.value.dispose();
-    throw (vision.status === 'rejected' ? vision.reason : (text as PromiseRejectedResult).reason) as Error;
+  // fp16 graphs by default where CUDA will run them (tensor cores, half the memory traffic); if CUDA then
+  // fails to start, the model is opened again with its default graphs for the CPU.
+  const autoFp16 = opts.dtype === undefined && (await prefersFp16(dir, opts.providers));
+  let opened = await openModel(dir, autoFp16 ? 'fp16' : opts.dtype, runtime, opts);
+  if (autoFp16 && opened.vision.provider !== 'cuda') {
+    await opened.vision.dispose();
+    await opened.text.dispose();
+    opened = await openModel(dir, undefined, runtime, opts);
   }
+  const { spec, pre } = opened;
+  const vision = { value: opened.vision };
+  const text = { value: opened.text };
   try {
     const batcher = new ImageEmbeddingBatcher(pre, vision.value, {
-      batchSize: opts.batchSize,
+      batchSize: opts.batchSize ?? defaultBatchSize(vision.value.provider),
       maxWaitMs: opts.maxWaitMs,
       maxInFlight: opts.maxInFlight,
       decodeConcurrency: opts.decodeConcurrency,
@@ -177,6 +178,53 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
     await text.value.dispose();
     throw err;
   }
+}
+
+/** Images per vision run unless told: 16 on CPU (measured: 8–16 equal, 32 slower), 64 on CUDA. */
+export function defaultBatchSize(provider: ExecutionProvider): number {
+  return provider === 'cuda' ? DEFAULT_CUDA_BATCH_SIZE : DEFAULT_BATCH_SIZE;
+}
+
+export const DEFAULT_CUDA_BATCH_SIZE = 64;
+
+/** CUDA first in the provider list, its libraries installed, and fp16 graphs for both encoders. */
+async function prefersFp16(dir: string, providers: ExecutionProvider[] | undefined): Promise<boolean> {
+  if (validateProviders(providers)[0] !== 'cuda' || !cudaProviderInstalled().installed) return false;
+  const variants = await listVariants(dir);
+  return ['vision', 'text'].every((kind) => variants.some((v) => v.kind === kind && v.dtype === 'fp16'));
+}
+
+interface OpenedModel {
+  spec: ModelSpec;
+  pre: ImagePreprocessor;
+  vision: VisionEncoder;
+  text: TextEncoder;
+}
+
+async function openModel(
+  dir: string,
+  dtype: ModelDtype | undefined,
+  runtime: RuntimeOptions,
+  opts: ClassifierOptions,
+): Promise<OpenedModel> {
+  const spec = await loadModelSpec(dir, { dtype });
+  // Validate cheap options before the (slow) sessions are created.
+  const pre = new ImagePreprocessor(spec.preprocess, {
+    limits: opts.limits,
+    resize: opts.resize,
+    iccProfiles: opts.iccProfiles,
+    decodeMemory: opts.decodeMemoryBytes,
+  });
+  const [vision, text] = await Promise.allSettled([
+    VisionEncoder.create(spec, runtime),
+    TextEncoder.create(spec, runtime),
+  ]);
+  if (vision.status === 'rejected' || text.status === 'rejected') {
+    if (vision.status === 'fulfilled') await vision.value.dispose();
+    if (text.status === 'fulfilled') await text.value.dispose();
+    throw (vision.status === 'rejected' ? vision.reason : (text as PromiseRejectedResult).reason) as Error;
+  }
+  return { spec, pre, vision: vision.value, text: text.value };
 }
 
 class EngineClassifier implements Classifier {

@@ -24,12 +24,10 @@ export function bundledFiles(env: NodeJS.ProcessEnv = process.env): {
   const fixtures = path.join(REPO_ROOT, 'test', 'fixtures');
   const shared = env.ZEROSHOT_SHARED_DIR ? path.resolve(REPO_ROOT, env.ZEROSHOT_SHARED_DIR) : undefined;
   const models = [
-    path.join(fixtures, 'models', 'clip-tiny-random'),
-    path.join(fixtures, 'clip-tiny-random'),
+    path.join(fixtures, 'tiny-clip'),
     ...(shared ? [path.join(shared, 'models', 'clip-tiny-random')] : []),
   ];
   const photos = [
-    path.join(fixtures, 'images'),
     path.join(fixtures, 'photos'),
     ...(shared ? [path.join(shared, 'images', 'imagenet-dev')] : []),
   ];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { UsageError } from '../core/errors/index.js';
 import { IMAGE_EXTENSIONS } from '../core/io/image-extensions.js';
 import { ID_PATTERN, LIMITS } from '../jobs/index.js';
+import { checkRunIdNamespace } from './run-id.js';
 
 /** Extensions listed under prefixes: the same list as `zeroshot classify DIR` (core/io/image-extensions). */
 export const DEFAULT_EXTENSIONS = IMAGE_EXTENSIONS;
@@ -148,6 +149,7 @@ export function parseEnqueueOptions(opts: EnqueueOptions): EnqueueOptions {
       '--incremental only applies to schedules (zeroshot schedule add ... --incremental)',
     );
   }
+  if (o.runId !== undefined) checkRunIdNamespace(o.runId, o.schedule);
   if (o.storeEmbeddings && o.reuseEmbeddings === undefined) o.reuseEmbeddings = false;
   return o;
 }

@@ -17,7 +17,8 @@ export interface WorkerConfig {
   redisUrl: string;
   queuePrefix: string;
   concurrency: number;
-  batchSize: number;
+  /** Unset: 16 on CPU, 64 on CUDA. */
+  batchSize?: number;
   maxWaitMs: number;
   fetchConcurrency: number;
   maxInFlight: number;
@@ -85,11 +86,13 @@ const text = (raw: string, name: string): string => {
   return raw;
 };
 
-const DEFAULTS: Omit<WorkerConfig, 'model' | 'dtype' | 'providers' | 'intraOpThreads' | 'fileRoots'> = {
+const DEFAULTS: Omit<
+  WorkerConfig,
+  'model' | 'dtype' | 'providers' | 'intraOpThreads' | 'batchSize' | 'fileRoots'
+> = {
   redisUrl: queueConfigFromEnv({}).redisUrl,
   queuePrefix: DEFAULT_PREFIX,
   concurrency: 4,
-  batchSize: 16,
   maxWaitMs: 10,
   fetchConcurrency: 16,
   maxInFlight: 128,
@@ -131,7 +134,7 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     flag: '--dtype <dtype>',
     env: 'ZEROSHOT_DTYPE',
     description: `model weights variant: ${MODEL_DTYPES.join('|')}`,
-    defaultText: 'fp32, else the variant the model has',
+    defaultText: 'fp16 on CUDA when the model has it, else fp32, else the variant the model has',
     parse: oneOf(MODEL_DTYPES),
   },
   {
@@ -171,7 +174,7 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     flag: '--batch-size <n>',
     env: 'ZEROSHOT_BATCH_SIZE',
     description: 'images per vision inference batch',
-    defaultText: String(DEFAULTS.batchSize),
+    defaultText: '16 on CPU, 64 on CUDA',
     parse: int(1, 1024),
   },
   {

@@ -6,7 +6,13 @@ import type { Browser } from 'puppeteer-core';
 import { writeRunReport } from '../../src/report/index.js';
 import type { RunningWorker } from '../../src/worker/index.js';
 import { labelledRun, REPORT_LABELS } from '../report/labelled-run.js';
-import { chromiumTool, distinctColours, launchChromium, screenshot } from '../support/browser.js';
+import {
+  chromiumTool,
+  distinctColours,
+  launchChromium,
+  saveReadmeImage,
+  screenshot,
+} from '../support/browser.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 import { removeDir, startTestWorker, tempDir } from '../worker/helpers.js';
 
@@ -67,7 +73,7 @@ describe('the run report in a real browser (Debian chromium via puppeteer-core)'
 
   it('renders charts and thumbnails offline, without a CSP violation or any request', async () => {
     const page = await browser.newPage();
-    await page.setViewport({ width: 1150, height: 900 });
+    await page.setViewport({ width: 1150, height: 1400 });
     const problems: string[] = [];
     const requests: string[] = [];
     page.on('console', (m) => {
@@ -117,6 +123,7 @@ describe('the run report in a real browser (Debian chromium via puppeteer-core)'
     const shot = await screenshot(page, 'report', { fullPage: true });
     const colours = await distinctColours(shot);
     assert.ok(colours > 1_000, `the screenshot has only ${colours} colours: blank or broken render?`);
+    await saveReadmeImage(await screenshot(page, 'report-top', { fullPage: false }), 'report', 900);
     await page.close();
   });
 });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { IMAGE_EXTENSIONS } from '../../src/core/io/image-extensions.js';
 import { DEFAULT_EXTENSIONS } from '../../src/producer/index.js';
-import { CLI, REPO_ROOT, SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
+import { CLI, PHOTOS_DIR, REPO_ROOT, TINY_MODEL_DIR } from '../support/fixtures.js';
 
 interface Run {
   code: number;
@@ -31,8 +31,8 @@ function zeroshot(args: string[], env: NodeJS.ProcessEnv = {}, cli = CLI): Promi
   });
 }
 
-const photos = readdirSync(SAMPLE_IMAGES_DIR).sort();
-const img = (i: number) => path.join(SAMPLE_IMAGES_DIR, photos[i] as string);
+const photos = readdirSync(PHOTOS_DIR).sort();
+const img = (i: number) => path.join(PHOTOS_DIR, photos[i] as string);
 
 describe('zeroshot classify for newcomers', () => {
   let tmp: string;
@@ -103,6 +103,36 @@ describe('zeroshot classify for newcomers', () => {
       assert.doesNotMatch(r.stderr, /cuda/i);
       assert.match(r.stderr, /1 image, 0 failed .* on cpu/);
     }
+  });
+
+  it('progress on stderr when it is a terminal (under script(1)), none when piped', async (t) => {
+    if (spawnSync('script', ['--version']).status !== 0) {
+      t.skip('script(1) from util-linux is not installed: no pseudo-terminal to test with');
+      return;
+    }
+    const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+    const images = [0, 1, 2].map((i) => q(img(i))).join(' ');
+    const out = path.join(tmp, 'progress-stdout.txt');
+    const cmd = `${q(process.execPath)} ${q(CLI)} classify ${images} --labels cat,dog --model ${q(TINY_MODEL_DIR)} > ${q(out)}`;
+    const tty = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        ZEROSHOT_PROVIDER: 'cpu',
+        ZEROSHOT_INTRA_OP_THREADS: '1',
+        ZEROSHOT_LOG_LEVEL: 'silent',
+      },
+      timeout: 60_000,
+    });
+    assert.equal(tty.status, 0, tty.stdout);
+    assert.match(tty.stdout, /3\/3 images/, 'the bar reached 3/3 on the terminal');
+    const piped = await zeroshot(
+      ['classify', img(0), img(1), '--labels', 'cat,dog', '--model', TINY_MODEL_DIR],
+      {
+        ZEROSHOT_PROVIDER: 'cpu',
+      },
+    );
+    assert.doesNotMatch(piped.stderr, /\/2 images/);
   });
 
   it('piped table output keeps long paths whole', async () => {

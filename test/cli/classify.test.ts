@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CLI, PHOTO_NAMES, PHOTOS_DIR, TINY_MODEL_DIR } from '../support/fixtures.js';
 import { pngHeaderOnly, textNamedJpeg, truncatedJpeg } from '../support/images.js';
-import { CLI, SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
 
 interface Run {
   code: number;
@@ -31,7 +31,7 @@ function zeroshot(...args: string[]): Promise<Run> {
 }
 
 const MODEL = ['--model', TINY_MODEL_DIR, '--provider', 'cpu'];
-const photos = readdirSync(SAMPLE_IMAGES_DIR).sort();
+const photos = PHOTO_NAMES;
 
 describe('zeroshot classify', () => {
   let dir: string;
@@ -45,10 +45,10 @@ describe('zeroshot classify', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('--json: the 49 shared photos (directory argument), exit 0', async () => {
+  it('--json: the fixture photos (directory argument), exit 0', async () => {
     const r = await zeroshot(
       'classify',
-      SAMPLE_IMAGES_DIR,
+      PHOTOS_DIR,
       '--labels',
       'fish, bird,dog,car',
       '--top-k',
@@ -58,7 +58,7 @@ describe('zeroshot classify', () => {
     );
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { image: string; labels: { label: string; score: number }[] }[];
-    assert.equal(out.length, 49);
+    assert.equal(out.length, photos.length);
     assert.deepEqual(
       out.map((o) => path.basename(o.image)),
       photos,
@@ -70,10 +70,10 @@ describe('zeroshot classify', () => {
     }
   });
 
-  it('table output for the 49 photos with --labels-file and a template, exit 0', async () => {
+  it('table output for the fixture photos with --labels-file and a template, exit 0', async () => {
     const r = await zeroshot(
       'classify',
-      SAMPLE_IMAGES_DIR,
+      PHOTOS_DIR,
       '--labels-file',
       path.join(dir, 'labels.txt'),
       '--template',
@@ -85,14 +85,14 @@ describe('zeroshot classify', () => {
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^IMAGE\s+LABEL\s+SCORE$/);
-    assert.equal(lines.length, 1 + 49 * 2);
+    assert.equal(lines.length, 1 + photos.length * 2);
     for (const p of photos) assert.ok(r.stdout.includes(p), p);
     for (const line of lines.slice(1)) assert.match(line, /(fish|bird|dog)\s+[01]\.\d{4}$/);
-    assert.match(r.stderr, /49 images, 0 failed/);
+    assert.match(r.stderr, new RegExp(`${photos.length} images, 0 failed`));
   });
 
   it('bad files are reported per image with their code, the rest still printed, exit 1', async () => {
-    const good = path.join(SAMPLE_IMAGES_DIR, photos[0] as string);
+    const good = path.join(PHOTOS_DIR, photos[0] as string);
     const bad = ['missing.jpg', 'empty.jpg', 'truncated.jpg', 'text.jpg', 'huge.png'].map((f) =>
       path.join(dir, f),
     );
@@ -120,7 +120,7 @@ describe('zeroshot classify', () => {
   });
 
   it('usage errors exit 2 with a one-line explanation', async () => {
-    const img = path.join(SAMPLE_IMAGES_DIR, photos[0] as string);
+    const img = path.join(PHOTOS_DIR, photos[0] as string);
     const cases: [string[], RegExp][] = [
       [[img], /no labels/],
       [[img, '--labels', 'cat,dog,cat'], /duplicate label "cat"/],
@@ -138,7 +138,7 @@ describe('zeroshot classify', () => {
   });
 
   it('a model that cannot be loaded: a clear message, exit 3', async () => {
-    const img = path.join(SAMPLE_IMAGES_DIR, photos[0] as string);
+    const img = path.join(PHOTOS_DIR, photos[0] as string);
     const r = await zeroshot('classify', img, '--labels', 'cat', '--model', dir, '--provider', 'cpu');
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /MODEL_FILE_MISSING: .*config\.json/);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startFakeHub } from '../core/model/fake-hub.js';
-import { CLI, TINY_MODEL_DIR } from '../support/shared.js';
+import { CLI, TINY_MODEL_DIR, TINY_MODEL_ID } from '../support/fixtures.js';
 
 const run = promisify(execFile);
 
@@ -35,7 +35,7 @@ describe('zeroshot model inspect', () => {
   it('prints what it found in a model directory', async () => {
     const { code, stdout } = await zeroshot(['model', 'inspect', TINY_MODEL_DIR]);
     assert.equal(code, 0);
-    assert.match(stdout, /model\s+stand-in-clip-tiny-random-seed0/);
+    assert.match(stdout, new RegExp(`model\\s+${TINY_MODEL_ID}`));
     assert.match(stdout, /type\s+clip/);
     assert.match(stdout, /embedding\s+32 dims/);
     assert.match(stdout, /image\s+224x224/);
@@ -52,7 +52,7 @@ describe('zeroshot model inspect', () => {
     });
     assert.equal(code, 0);
     const r = JSON.parse(stdout);
-    assert.equal(r.id, 'stand-in-clip-tiny-random-seed0');
+    assert.equal(r.id, TINY_MODEL_ID);
     assert.equal(r.projectionDim, 32);
     assert.equal(r.dtype, 'fp32');
     assert.deepEqual(
@@ -102,7 +102,7 @@ describe('zeroshot model pull', () => {
       ZEROSHOT_MODEL: 'test/tiny',
     });
     assert.equal(inspected.code, 0, inspected.stderr);
-    assert.equal(JSON.parse(inspected.stdout).id, 'stand-in-clip-tiny-random-seed0');
+    assert.equal(JSON.parse(inspected.stdout).id, TINY_MODEL_ID);
   });
 
   it('exits 3 with MODEL_DOWNLOAD_FAILED naming the URL and status', async () => {

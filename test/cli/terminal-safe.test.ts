@@ -7,7 +7,7 @@ import { formatResultsTable } from '../../src/cli/commands/classify.js';
 import { formatStatus, table } from '../../src/cli/commands/runs.js';
 import { count, safeJson, safeText } from '../../src/cli/output.js';
 import type { RunStatus } from '../../src/producer/index.js';
-import { CLI, SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
+import { CLI, PHOTOS_DIR, TINY_MODEL_DIR } from '../support/fixtures.js';
 
 const ESC = '\u001b';
 const RED_LABEL = `${ESC}[31mred${ESC}[0m`;
@@ -69,7 +69,7 @@ describe('terminal-safe output', () => {
   });
 
   it('zeroshot classify prints a label with ANSI escapes escaped (table and --json)', async () => {
-    const img = path.join(SAMPLE_IMAGES_DIR, readdirSync(SAMPLE_IMAGES_DIR).sort()[0] as string);
+    const img = path.join(PHOTOS_DIR, readdirSync(PHOTOS_DIR).sort()[0] as string);
     const run = (...extra: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
         execFile(

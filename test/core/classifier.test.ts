@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -13,12 +13,10 @@ import {
   ModelError,
   UsageError,
 } from '../../src/core/index.js';
+import { PHOTO_NAMES, photoPath, TINY_MODEL_DIR, TINY_MODEL_ID } from '../support/fixtures.js';
 import { pngHeaderOnly, textNamedJpeg, truncatedJpeg } from '../support/images.js';
-import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
 
-const photoPaths = readdirSync(SAMPLE_IMAGES_DIR)
-  .sort()
-  .map((f) => path.join(SAMPLE_IMAGES_DIR, f));
+const photoPaths = PHOTO_NAMES.map(photoPath);
 const LABELS = ['fish', 'bird', 'dog', 'car', 'volcano'];
 
 function assertScored(
@@ -58,7 +56,7 @@ describe('createClassifier / classify (tiny model, real ORT and sharp)', () => {
     assert.deepEqual(
       { ...classifier.info },
       {
-        id: 'stand-in-clip-tiny-random-seed0',
+        id: TINY_MODEL_ID,
         dir: TINY_MODEL_DIR,
         modelType: 'clip',
         dtype: 'fp32',
@@ -71,8 +69,8 @@ describe('createClassifier / classify (tiny model, real ORT and sharp)', () => {
     );
   });
 
-  it('classifies the 49 shared photos: every label scored, softmax sums to 1, input order kept', async () => {
-    assert.equal(photoPaths.length, 49);
+  it('classifies the fixture photos: every label scored, softmax sums to 1, input order kept', async () => {
+    assert.ok(photoPaths.length >= 10);
     const results = await classifier.classify(photoPaths, LABELS);
     assert.deepEqual(
       results.map((r) => r.image),

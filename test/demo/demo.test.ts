@@ -9,9 +9,9 @@ import { DEMO_DTYPE, PULL_COMMAND, resolveDemoModel } from '../../src/demo/demo-
 import { DISTRACTORS, expectedLabel, readDemoPhotos } from '../../src/demo/demo-photos.js';
 import { runDemo } from '../../src/demo/run-demo.js';
 import { startFakeHub } from '../core/model/fake-hub.js';
+import { PHOTOS_DIR, TINY_MODEL_DIR } from '../support/fixtures.js';
 import { freePort } from '../support/ports.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
 
 /** A non-TTY stream that keeps what is written. */
 function capture() {
@@ -42,7 +42,7 @@ function fakeDefaultRepo(root: string): string {
 /** A few bundled photos (the demo labels every image of the folder). */
 function photoDir(root: string, n = 4): string {
   const dir = path.join(root, 'photos');
-  cpSync(SAMPLE_IMAGES_DIR, dir, { recursive: true });
+  cpSync(PHOTOS_DIR, dir, { recursive: true });
   for (const f of readdirSync(dir).sort().slice(n)) rmSync(path.join(dir, f));
   return dir;
 }
@@ -167,8 +167,8 @@ describe('npm run demo', () => {
     assert.equal(expectedLabel('motorcycle_left.png'), 'a motorcycle');
     assert.equal(expectedLabel('n01440764_tench.JPEG'), 'tench');
     assert.equal(expectedLabel('x.png', { 'x.png': 'a thing' }), 'a thing');
-    const photos = readDemoPhotos(SAMPLE_IMAGES_DIR);
-    assert.equal(photos.expected.size, readdirSync(SAMPLE_IMAGES_DIR).length);
+    const photos = readDemoPhotos(PHOTOS_DIR);
+    assert.equal(photos.expected.size, readdirSync(PHOTOS_DIR).length);
     for (const d of DISTRACTORS) assert.ok(photos.labels.includes(d));
     assert.equal(new Set(photos.labels).size, photos.labels.length);
   });

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { REPO_ROOT } from '../support/fixtures.js';
 import { freePort, waitForPort } from '../support/ports.js';
-import { REPO_ROOT } from '../support/shared.js';
 import { type ComposeService, readCompose } from './compose-schema.js';
 
 const RAW = readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8');

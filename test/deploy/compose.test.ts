@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { WORKER_DEFAULTS } from '../../src/worker/config.js';
-import { REPO_ROOT } from '../support/shared.js';
+import { REPO_ROOT } from '../support/fixtures.js';
 import { type ComposeService, composeValidator, readCompose } from './compose-schema.js';
 
 const compose = readCompose();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
 import { WORKER_OPTIONS } from '../../src/worker/config.js';
-import { REPO_ROOT } from '../support/shared.js';
+import { REPO_ROOT } from '../support/fixtures.js';
 
 const DOC = readFileSync(path.join(REPO_ROOT, 'docs/CONFIGURATION.md'), 'utf8');
 const COMMAND_MODULES = ['classify', 'model', 'enqueue', 'runs', 'schedule', 'worker', 'ops', 'report'];

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { parse } from 'yaml';
 import { collectProcessMetrics, createMetrics } from '../../src/observability/metrics.js';
-import { REPO_ROOT } from '../support/shared.js';
+import { REPO_ROOT } from '../support/fixtures.js';
 
 const read = (p: string) => readFileSync(path.join(REPO_ROOT, p), 'utf8');
 

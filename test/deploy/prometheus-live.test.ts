@@ -1,16 +1,25 @@
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { Registry } from 'prom-client';
 import { collectProcessMetrics } from '../../src/observability/metrics.js';
 import type { RunningWorker } from '../../src/worker/index.js';
 import { labelledRun } from '../report/labelled-run.js';
+import {
+  chromiumTool,
+  distinctColours,
+  launchChromium,
+  saveReadmeImage,
+  screenshot,
+} from '../support/browser.js';
 import { debianTool } from '../support/debian-package.js';
+import { REPO_ROOT } from '../support/fixtures.js';
+import { type PanelData, renderPanelsHtml } from '../support/panel-render.js';
 import { freePort } from '../support/ports.js';
 import { type PrometheusHandle, type PromSeries, startPrometheus } from '../support/prometheus-server.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { REPO_ROOT } from '../support/shared.js';
 import { removeDir, sleep, startTestWorker, tempDir } from '../worker/helpers.js';
 import {
   alertRules,
@@ -81,7 +90,13 @@ scrape_configs:
         labels: { service: worker-gpu }
 `,
       );
-      await labelledRun({ redisUrl: redis.url, prefix: PREFIX, dir, runId: 'prom-1', photos: 16 });
+      // Work only after the first scrapes, in two bursts, so rates move while Prometheus watches.
+      await allReturnSeries(prom, ['up{job="zeroshot-worker"} == 1'], 30_000);
+      await sleep(2_000);
+      await labelledRun({ redisUrl: redis.url, prefix: PREFIX, dir, runId: 'prom-1', photos: 24 });
+      await sleep(4_000);
+      const second = path.join(dir, 'second');
+      await labelledRun({ redisUrl: redis.url, prefix: PREFIX, dir: second, runId: 'prom-2', photos: 40 });
     },
     { timeout: 150_000 },
   );
@@ -145,5 +160,46 @@ scrape_configs:
     const firing = await prom.query(gpu?.expr as string);
     assert.equal(firing.length, 1);
     assert.equal(firing[0]?.metric.service, 'worker-gpu');
+  });
+
+  it('draws the dashboard panels from the live data (a Grafana stand-in, screenshot in a real browser)', async (t) => {
+    const chromium = chromiumTool();
+    if (chromium.skipReason) return t.skip(chromium.skipReason);
+    // One of the two targets (the other is the same worker seen as a GPU worker, see before()).
+    const byPanel = new Map<string, PanelData>();
+    for (const p of dashboardExprs()) {
+      const panel = byPanel.get(p.panel) ?? { title: p.panel, series: [] };
+      byPanel.set(p.panel, panel);
+      for (const s of await prom.queryRange(grafanaToPromql(p.expr, '15s', '127.0.0.1:.*'), 60, 1)) {
+        const name = Object.entries(s.metric)
+          .filter(([k]) => !['__name__', 'job'].includes(k))
+          .map(([, v]) => v)
+          .join(' ');
+        panel.series.push({
+          name: name || p.panel,
+          points: (s.values ?? []).map(([ts, v]) => [ts, Number(v)] as [number, number]),
+        });
+      }
+    }
+    const file = path.join(dir, 'panels.html');
+    writeFileSync(
+      file,
+      renderPanelsHtml('zeroshot dashboard queries on a live worker (last 60 s, 1 s scrapes)', [
+        ...byPanel.values(),
+      ]),
+    );
+    const browser = await launchChromium(chromium);
+    try {
+      const page = await browser.newPage();
+      await page.setViewport({ width: 1280, height: 800 });
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      const drawn = await page.evaluate(`document.querySelectorAll('.panel path').length`);
+      assert.ok(Number(drawn) >= byPanel.size, `${drawn} lines for ${byPanel.size} panels`);
+      const shot = await screenshot(page, 'grafana-panels', { fullPage: true });
+      assert.ok((await distinctColours(shot)) > 50);
+      await saveReadmeImage(shot, 'grafana-panels', 1100);
+    } finally {
+      await browser.close();
+    }
   });
 });

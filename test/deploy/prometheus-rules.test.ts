@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { debianTool } from '../support/debian-package.js';
-import { REPO_ROOT } from '../support/shared.js';
+import { REPO_ROOT } from '../support/fixtures.js';
 import { selectorsOf } from './promql-exprs.js';
 
 const PROM_DIR = path.join(REPO_ROOT, 'deploy', 'prometheus');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '../support/shared.js';
+import { REPO_ROOT } from '../support/fixtures.js';
 
 /** Every PromQL expression of the Grafana dashboard and the alert rules, for the live Prometheus test. */
 
@@ -17,10 +17,10 @@ export interface AlertRule {
 }
 
 /** Grafana's variables replaced the way Grafana would for "all workers" over a short test run. */
-export function grafanaToPromql(expr: string, rateInterval = '1m'): string {
+export function grafanaToPromql(expr: string, rateInterval = '1m', instance = '.*'): string {
   return expr
     .replace(/\$__rate_interval|\$\{__rate_interval\}/g, rateInterval)
-    .replace(/\$\{?instance\}?/g, '.*');
+    .replace(/\$\{?instance\}?/g, instance);
 }
 
 export function dashboardExprs(): PanelExpr[] {

@@ -4,8 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Queue } from 'bullmq';
 import { createRedis, JOB_NAMES, PAYLOAD_VERSION } from '../../src/jobs/index.js';
 import { enqueueRun } from '../../src/producer/index.js';
+import { CLI } from '../support/fixtures.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { CLI } from '../support/shared.js';
 import { killAll, spawnWorker, type WorkerProc, waitFor } from '../support/worker-process.js';
 import {
   countByImage,

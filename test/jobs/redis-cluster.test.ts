@@ -7,8 +7,8 @@ import { createRedis, isClusterMode } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { enqueueRun, getRunStatus } from '../../src/producer/index.js';
 import { type RunningWorker, startWorker } from '../../src/worker/index.js';
+import { PHOTO_CORPUS_SIZE, photoCorpusDir, TINY_MODEL_DIR } from '../support/fixtures.js';
 import { type RedisClusterHandle, startRedisCluster } from '../support/redis-cluster.js';
-import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
 import { removeDir, tempDir, waitForSummary } from '../worker/helpers.js';
 
 describe('Redis Cluster (ZEROSHOT_REDIS_CLUSTER=1): a whole run through producer and worker', {
@@ -72,11 +72,11 @@ describe('Redis Cluster (ZEROSHOT_REDIS_CLUSTER=1): a whole run through producer
     }
   });
 
-  it('labels the 49 photos exactly once with every key in the {zeroshot} slot', async () => {
+  it('labels the photo corpus exactly once with every key in the {zeroshot} slot', async () => {
     const deps = { redisUrl: seed, env };
     const res = await enqueueRun(
       {
-        sources: [`file://${SAMPLE_IMAGES_DIR}/`],
+        sources: [`file://${photoCorpusDir()}/`],
         labels: ['a fish', 'a dog', 'a bird'],
         output: `file://${dir}/`,
         chunkSize: 16,
@@ -84,10 +84,10 @@ describe('Redis Cluster (ZEROSHOT_REDIS_CLUSTER=1): a whole run through producer
       },
       deps,
     );
-    assert.equal(res.images, 49);
+    assert.equal(res.images, PHOTO_CORPUS_SIZE);
     const summary = await waitForSummary(dir, 'cluster-run', 90_000);
-    assert.equal(summary.counts.images, 49);
-    assert.equal(summary.counts.ok, 49);
+    assert.equal(summary.counts.images, PHOTO_CORPUS_SIZE);
+    assert.equal(summary.counts.ok, PHOTO_CORPUS_SIZE);
     const lines = readdirSync(path.join(dir, 'cluster-run'))
       .filter((f) => f.startsWith('part-'))
       .flatMap((f) =>
@@ -96,8 +96,8 @@ describe('Redis Cluster (ZEROSHOT_REDIS_CLUSTER=1): a whole run through producer
           .split('\n'),
       )
       .map((l) => JSON.parse(l) as { image: string });
-    assert.equal(new Set(lines.map((l) => l.image)).size, 49);
-    assert.equal(lines.length, 49);
+    assert.equal(new Set(lines.map((l) => l.image)).size, PHOTO_CORPUS_SIZE);
+    assert.equal(lines.length, PHOTO_CORPUS_SIZE);
     const status = await getRunStatus('cluster-run', deps);
     assert.equal(status.state, 'completed');
   });

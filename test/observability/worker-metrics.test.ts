@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -8,9 +8,9 @@ import { createRedis } from '../../src/jobs/connection.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { enqueueRun, waitForRun } from '../../src/producer/index.js';
 import { type RunningWorker, startWorker } from '../../src/worker/index.js';
+import { stagePhotos, TINY_MODEL_DIR } from '../support/fixtures.js';
 import { freePort } from '../support/ports.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
 import { removeDir, tempDir } from '../worker/helpers.js';
 
 const PREFIX = '{zsmetrics}';
@@ -117,10 +117,7 @@ describe('worker metrics and readiness during a real run (tiny model, file://, r
   before(async () => {
     dir = tempDir('worker-metrics');
     const images = path.join(dir, 'images');
-    mkdirSync(images, { recursive: true });
-    for (const f of readdirSync(SAMPLE_IMAGES_DIR).filter((n) => /\.jpe?g$/i.test(n))) {
-      copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), path.join(images, f));
-    }
+    stagePhotos(images);
     writeFileSync(path.join(images, 'empty.jpg'), Buffer.alloc(0));
     writeFileSync(path.join(images, 'notes.jpg'), 'plain text, not a JPEG\n');
 

@@ -9,8 +9,8 @@ import { Redis } from 'ioredis';
 import { type ChunkPayload, keys, QUEUES, redisOptions } from '../../src/jobs/index.js';
 import { createStorage } from '../../src/storage/index.js';
 import type { Storage } from '../../src/storage/types.js';
+import { CLI } from '../support/fixtures.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { CLI } from '../support/shared.js';
 
 /** A temp directory with files at the given relative paths (content: the path itself). */
 export function makeTree(files: string[]): { dir: string; uri: string; cleanup(): void } {

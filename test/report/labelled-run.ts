@@ -28,13 +28,14 @@ export async function labelledRun(o: {
 }): Promise<LabelledRun> {
   const imagesDir = path.join(o.dir, 'images');
   mkdirSync(imagesDir, { recursive: true });
-  const photos = samplePhotos()
-    .slice(0, o.photos)
-    .map((uri) => {
-      const to = path.join(imagesDir, path.basename(new URL(uri).pathname));
-      copyFileSync(new URL(uri), to);
-      return pathToFileURL(to).href;
-    });
+  // As many photos as asked for, cycling through the sample set under distinct names.
+  const samples = samplePhotos();
+  const photos = Array.from({ length: o.photos }, (_, i) => {
+    const from = new URL(samples[i % samples.length] as string);
+    const to = path.join(imagesDir, `${String(i).padStart(3, '0')}-${path.basename(from.pathname)}`);
+    copyFileSync(from, to);
+    return pathToFileURL(to).href;
+  });
   writeFileSync(path.join(imagesDir, 'empty.jpg'), Buffer.alloc(0));
   writeFileSync(path.join(imagesDir, 'text.jpg'), 'this is not a JPEG at all\n');
   const bad = ['empty.jpg', 'text.jpg', 'missing.jpg'].map(

@@ -55,3 +55,17 @@ export async function distinctColours(file: string): Promise<number> {
   }
   return seen.size;
 }
+
+/**
+ * With `ZEROSHOT_README_IMAGES=<dir>` (e.g. docs/img), also writes a small palette PNG of a screenshot
+ * there: how the README's pictures are made from a real test run.
+ */
+export async function saveReadmeImage(screenshotFile: string, name: string, width: number): Promise<void> {
+  const dir = process.env.ZEROSHOT_README_IMAGES;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  await sharp(screenshotFile)
+    .resize({ width, withoutEnlargement: true })
+    .png({ palette: true, quality: 80, compressionLevel: 9, effort: 10 })
+    .toFile(path.join(dir, `${name}.png`));
+}

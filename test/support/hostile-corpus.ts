@@ -4,11 +4,10 @@
  * nothing binary is committed.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import type { ErrorCode } from '../../src/core/errors/index.js';
-import { SAMPLE_IMAGES_DIR } from './shared.js';
+import { PHOTO, photoPath } from './fixtures.js';
 
 export interface HostileFile {
   name: string;
@@ -77,8 +76,7 @@ function jpegWithExifSegment(jpeg: Buffer, payloadBytes: number): Buffer {
 }
 
 export async function buildHostileCorpus(): Promise<HostileFile[]> {
-  const photoPath = path.join(SAMPLE_IMAGES_DIR, 'n01440764_tench.JPEG');
-  const photo = readFileSync(photoPath);
+  const photo = readFileSync(photoPath(PHOTO));
   const small = sharp(photo).resize(96, 96);
   const rgba = await sharp(photo).resize(64, 64).ensureAlpha(0.3).png().toBuffer();
   const png = await small.clone().png().toBuffer();

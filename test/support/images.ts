@@ -4,17 +4,17 @@
  * Everything is built in memory, so no binary fixture is committed.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import sharp from 'sharp';
-import { SAMPLE_IMAGES_DIR } from './shared.js';
+import { PHOTO, photoPath } from './fixtures.js';
 
 type Rgb = { r: number; g: number; b: number };
 
 export const RED: Rgb = { r: 255, g: 0, b: 0 };
 export const BLUE: Rgb = { r: 0, g: 0, b: 255 };
 
-export function samplePhoto(name = 'n01440764_tench.JPEG'): Buffer {
-  return readFileSync(path.join(SAMPLE_IMAGES_DIR, name));
+/** A fixture photo's bytes (default: an ordinary 451×300 sRGB JPEG). */
+export function samplePhoto(name = PHOTO): Buffer {
+  return readFileSync(photoPath(name));
 }
 
 /** A solid colour image as PNG. */

@@ -3,8 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { removeDir, sleep, tempDir } from '../worker/helpers.js';
+import { CLI, TINY_MODEL_DIR } from './fixtures.js';
 import { type RedisServerHandle, type RedisServerOptions, startRedisServer } from './redis-server.js';
-import { CLI, TINY_MODEL_DIR } from './shared.js';
 
 /** A `zeroshot <command>` child process with its combined stdout and stderr. */
 export interface WorkerProc {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
@@ -9,8 +9,8 @@ import { enqueueRun } from '../../src/producer/index.js';
 import { createStorage } from '../../src/storage/index.js';
 import type { Storage } from '../../src/storage/types.js';
 import type { RunningWorker } from '../../src/worker/index.js';
+import { stagePhotos } from '../support/fixtures.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { SAMPLE_IMAGES_DIR } from '../support/shared.js';
 import { countByImage, readParts, removeDir, startTestWorker, tempDir, waitForSummary } from './helpers.js';
 
 const PREFIX = '{zreuse}';
@@ -89,9 +89,7 @@ describe('re-labeling with stored image embeddings (--store-embeddings / --reuse
     out = path.join(dir, 'out');
     // A private copy of the 49 photos, so one can be changed (new ETag) between runs.
     photos = path.join(dir, 'photos');
-    mkdirSync(photos);
-    for (const f of readdirSync(SAMPLE_IMAGES_DIR))
-      copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), path.join(photos, f));
+    stagePhotos(photos);
     worker = startTestWorker({
       redisUrl: redis.url,
       queuePrefix: PREFIX,
@@ -164,9 +162,7 @@ describe('re-labeling with stored image embeddings (--store-embeddings / --reuse
   });
 
   it('a changed image (new ETag) is fetched and embedded again; the others are reused', async () => {
-    const files = readdirSync(photos)
-      .filter((f) => /\.jpe?g$/i.test(f))
-      .sort();
+    const files = readdirSync(photos).sort();
     const [changed, donor] = [files[0] as string, files[1] as string];
     copyFileSync(path.join(photos, donor), path.join(photos, changed)); // new bytes, new size and mtime
     const labels = ['a red thing', 'a blue thing', 'a green thing'];

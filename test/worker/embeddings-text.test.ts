@@ -6,9 +6,9 @@ import { type Classifier, createClassifier } from '../../src/core/classifier.js'
 import type { TemplateOptions } from '../../src/core/types.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { SharedTextEmbeddings } from '../../src/worker/embeddings/index.js';
+import { TINY_MODEL_DIR } from '../support/fixtures.js';
 import { freePort } from '../support/ports.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { TINY_MODEL_DIR } from '../support/shared.js';
 
 const PREFIX = '{ztext}';
 

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type ConnectionOptions, FlowProducer, Queue } from 'bullmq';
@@ -16,7 +16,7 @@ import {
 import { createLogger } from '../../src/observability/logger.js';
 import { RunStore } from '../../src/runs/index.js';
 import { type RunningWorker, type StartWorkerOptions, startWorker } from '../../src/worker/index.js';
-import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../support/shared.js';
+import { PHOTO_CORPUS_SIZE, photoCorpus, stagePhotos, TINY_MODEL_DIR } from '../support/fixtures.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,26 +28,14 @@ export function removeDir(dir: string | undefined): void {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
+/** file:// URIs of the photo corpus (PHOTO_CORPUS_SIZE staged fixture photos), sorted. */
 export function samplePhotos(): string[] {
-  return readdirSync(SAMPLE_IMAGES_DIR)
-    .filter((f) => /\.jpe?g$/i.test(f))
-    .sort()
-    .map((f) => `file://${path.join(SAMPLE_IMAGES_DIR, f)}`);
+  return photoCorpus().map((f) => `file://${f}`);
 }
 
-/** Copies the sample photos `copies` times under `dir`/images/<n>/ (distinct names); returns their file:// URIs. */
+/** Writes `copies` × PHOTO_CORPUS_SIZE photos under `dir`/images/ (distinct names); returns their file:// URIs. */
 export function copySampleImages(dir: string, copies: number): string[] {
-  const src = readdirSync(SAMPLE_IMAGES_DIR).filter((f) => /\.jpe?g$/i.test(f));
-  const images: string[] = [];
-  for (let copy = 0; copy < copies; copy++) {
-    mkdirSync(path.join(dir, 'images', String(copy)), { recursive: true });
-    for (const f of src) {
-      const to = path.join(dir, 'images', String(copy), f);
-      copyFileSync(path.join(SAMPLE_IMAGES_DIR, f), to);
-      images.push(`file://${to}`);
-    }
-  }
-  return images;
+  return stagePhotos(path.join(dir, 'images'), copies * PHOTO_CORPUS_SIZE).map((f) => `file://${f}`);
 }
 
 export const connection = (redisUrl: string) =>

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/core/errors/index.js';
 import { resolveWorkerConfig, WORKER_OPTIONS } from '../../src/worker/config.js';
-import { CLI } from '../support/shared.js';
+import { CLI } from '../support/fixtures.js';
 
 describe('worker configuration', () => {
   it('uses defaults, then the environment, then explicit options', () => {

@@ -16,8 +16,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRedis, jobIds, keys, PAYLOAD_VERSION, QUEUES } from '../../src/jobs/index.js';
 import type { RunningWorker } from '../../src/worker/index.js';
+import { PHOTO, PHOTO_CORPUS_SIZE, photoPath } from '../support/fixtures.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { SAMPLE_IMAGES_DIR } from '../support/shared.js';
 import {
   countByImage,
   createRunDirect,
@@ -51,7 +51,7 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
       mkdirSync(badDir, { recursive: true });
       writeFileSync(path.join(badDir, 'empty.jpg'), Buffer.alloc(0));
       writeFileSync(path.join(badDir, 'text.jpg'), 'this is not a JPEG at all\n');
-      copyFileSync(path.join(SAMPLE_IMAGES_DIR, 'n01440764_tench.JPEG'), path.join(badDir, 'ok.jpg'));
+      copyFileSync(photoPath(PHOTO), path.join(badDir, 'ok.jpg'));
       worker = startTestWorker({
         redisUrl: redis.url,
         queuePrefix: PREFIX,
@@ -73,9 +73,9 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
     { timeout: 60_000 },
   );
 
-  it('labels the 49 photos plus bad files: every image exactly once, error lines, _SUMMARY.json', async () => {
+  it('labels the photo corpus plus bad files: every image exactly once, error lines, _SUMMARY.json', async () => {
     const photos = samplePhotos();
-    assert.equal(photos.length, 49);
+    assert.equal(photos.length, PHOTO_CORPUS_SIZE);
     const bad = ['empty.jpg', 'text.jpg', 'missing.jpg'].map((f) => `file://${path.join(badDir, f)}`);
     const images = [...photos.slice(0, 20), ...bad, ...photos.slice(20)];
     const labels = ['a fish', 'a dog', 'a bird', 'a vehicle', 'food'];
@@ -124,7 +124,12 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
 
     assert.equal(summary.runId, 'full');
     assert.equal(summary.state, 'completed');
-    assert.deepEqual(summary.counts, { images: 52, ok: 49, failed: 3, missing: 0 });
+    assert.deepEqual(summary.counts, {
+      images: PHOTO_CORPUS_SIZE + 3,
+      ok: PHOTO_CORPUS_SIZE,
+      failed: 3,
+      missing: 0,
+    });
     assert.deepEqual(summary.failuresByCode, {
       IMAGE_EMPTY: 1,
       IMAGE_UNSUPPORTED_FORMAT: 1,
@@ -345,7 +350,7 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
   });
 
   it('labels http(s) images from allowed hosts only: own content hash, no ETag, no status, no foreign redirect', async () => {
-    const photo = readFileSync(path.join(SAMPLE_IMAGES_DIR, 'n02391049_zebra.JPEG'));
+    const photo = readFileSync(photoPath(PHOTO));
     const internal = http.createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'image/jpeg', etag: '"internal-secret"' });
       res.end(photo);

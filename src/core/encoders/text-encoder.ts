@@ -121,7 +121,7 @@ export class TextEncoder {
         seqLen,
       );
     }
-    const out = await runSession(this.session, feeds, `text model ${this.file}`);
+    const out = await runSession(this.session, feeds, `text model ${this.file}`, [this.outputName]);
     return normalizedRows(out[this.outputName]!, rows.length, 'text model');
   }
 

@@ -90,7 +90,11 @@ export class VisionEncoder {
       this.inputType === 'float16'
         ? new ort.Tensor('float16', float32ToHalf(view), dims)
         : new ort.Tensor('float32', view, dims);
-    const out = await runSession(this.session, { [this.inputName]: tensor }, `vision model ${this.file}`);
+    // Fetch only the embedding: the graph's other outputs (last_hidden_state: batch × 50 × 768 floats for
+    // ViT-B/32) would be copied out of the device for nothing.
+    const out = await runSession(this.session, { [this.inputName]: tensor }, `vision model ${this.file}`, [
+      this.outputName,
+    ]);
     return normalizedRows(out[this.outputName]!, count, 'vision model');
   }
 

@@ -11,6 +11,11 @@ import {
 } from './runtime-options.js';
 import { warnOnce } from './warn-once.js';
 
+// ORT's process-wide logger (read once, at the first session) prints its own red lines when the CUDA
+// provider library cannot load; createSession reports that once, naming the library. Every ORT failure
+// still reaches us as an exception with its message.
+ort.env.logLevel = 'fatal';
+
 export interface CreatedSession {
   session: ort.InferenceSession;
   /** The provider that actually runs the graph (the first one of the list that could be used). */
@@ -126,14 +131,15 @@ export async function createSession(
   throw new ModelError('PROVIDER_UNAVAILABLE', `no usable execution provider among ${providers.join(', ')}`);
 }
 
-/** session.run with runtime failures mapped to INFERENCE_FAILED. */
+/** session.run (of all outputs, or only those named in `fetches`) with failures mapped to INFERENCE_FAILED. */
 export async function runSession(
   session: ort.InferenceSession,
   feeds: Record<string, ort.Tensor>,
   what: string,
+  fetches?: string[],
 ): Promise<ort.InferenceSession.ReturnType> {
   try {
-    return await session.run(feeds);
+    return await (fetches ? session.run(feeds, fetches) : session.run(feeds));
   } catch (err) {
     throw new ModelError(
       'INFERENCE_FAILED',

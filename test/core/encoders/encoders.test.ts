@@ -8,7 +8,7 @@ import { ModelError } from '../../../src/core/errors/index.js';
 import { loadModelSpec } from '../../../src/core/model/index.js';
 import { cudaProviderInstalled } from '../../../src/core/runtime/index.js';
 import type { ModelSpec } from '../../../src/core/types.js';
-import { TINY_MODEL_DIR } from '../../support/shared.js';
+import { TINY_MODEL_DIR } from '../../support/fixtures.js';
 
 const SIDE = 224;
 /** On a host where `npm run cuda:install` was run, CUDA may really work: the fallback tests do not apply. */

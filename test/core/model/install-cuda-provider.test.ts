@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../../support/shared.js';
+import { REPO_ROOT } from '../../support/fixtures.js';
 
 const SCRIPT = path.join(REPO_ROOT, 'scripts', 'install-cuda-provider.mjs');
 const exec = promisify(execFile);

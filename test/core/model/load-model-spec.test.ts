@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ModelError, UsageError } from '../../../src/core/errors/index.js';
 import { DTYPE_SUFFIX, loadModelSpec, modelFileName } from '../../../src/core/model/index.js';
-import { TINY_MODEL_DIR } from '../../support/shared.js';
+import { TINY_MODEL_DIR, TINY_MODEL_ID } from '../../support/fixtures.js';
 
 const temps: string[] = [];
 after(async () => {
@@ -43,7 +43,7 @@ async function rejectsWith(promise: Promise<unknown>, code: string, pattern: Reg
 describe('loadModelSpec', () => {
   it('reads the tiny CLIP model', async () => {
     const spec = await loadModelSpec(TINY_MODEL_DIR);
-    assert.equal(spec.id, 'stand-in-clip-tiny-random-seed0');
+    assert.equal(spec.id, TINY_MODEL_ID);
     assert.equal(spec.modelType, 'clip');
     assert.equal(spec.projectionDim, 32);
     assert.equal(spec.dtype, 'fp32');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ModelError } from '../../../src/core/errors/index.js';
 import { pullModel } from '../../../src/core/model/index.js';
-import { TINY_MODEL_DIR } from '../../support/shared.js';
+import { TINY_MODEL_DIR } from '../../support/fixtures.js';
 import { startFakeHub } from './fake-hub.js';
 
 const TOKEN = 'hf_hostile_test_token';

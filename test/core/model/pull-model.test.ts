@@ -1,22 +1,31 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ModelError } from '../../../src/core/errors/index.js';
 import { cachedModelDir, loadModelSpec, pullModel, resolveModelDir } from '../../../src/core/model/index.js';
-import { TINY_MODEL_DIR } from '../../support/shared.js';
+import { TINY_MODEL_DIR, TINY_MODEL_ID } from '../../support/fixtures.js';
 import { startFakeHub } from './fake-hub.js';
 
 const VISION = 'onnx/vision_model.onnx';
 const TEXT = 'onnx/text_model.onnx';
 let hub: Awaited<ReturnType<typeof startFakeHub>>;
 let cache: string;
+let hubRepo: string;
 
 before(async () => {
   cache = await mkdtemp(path.join(os.tmpdir(), 'zs-pull-'));
+  // Like a real hub repository, test/tiny holds more than a pull needs: the combined graph and the slow
+  // tokenizer's vocab.json / merges.txt.
+  hubRepo = await mkdtemp(path.join(os.tmpdir(), 'zs-hub-repo-'));
+  const full = path.join(hubRepo, 'tiny');
+  await cp(TINY_MODEL_DIR, full, { recursive: true });
+  await writeFile(path.join(full, 'onnx', 'model.onnx'), Buffer.alloc(4096, 1));
+  await writeFile(path.join(full, 'vocab.json'), '{}');
+  await writeFile(path.join(full, 'merges.txt'), '#version: 0.2\n');
   hub = await startFakeHub({
-    'test/tiny': { dir: TINY_MODEL_DIR, dropAfter: { [VISION]: 300_000 } },
+    'test/tiny': { dir: full, dropAfter: { [VISION]: 300_000 } },
     'test/short': { dir: TINY_MODEL_DIR, sizeDelta: { [TEXT]: 10 } },
     'test/long': { dir: TINY_MODEL_DIR, sizeDelta: { [TEXT]: -10 } },
     'test/private': { dir: TINY_MODEL_DIR, status: 401 },
@@ -25,6 +34,7 @@ before(async () => {
 after(async () => {
   await hub?.close();
   await rm(cache, { recursive: true, force: true });
+  await rm(hubRepo, { recursive: true, force: true });
 });
 
 const env = () => ({ HF_ENDPOINT: hub.endpoint, HF_TOKEN: 'hf_secret', ZEROSHOT_CACHE_DIR: cache });
@@ -91,7 +101,7 @@ describe('pullModel', () => {
     assert.equal(progress.get(VISION), (await stat(path.join(TINY_MODEL_DIR, VISION))).size);
 
     const spec = await loadModelSpec(res.dir);
-    assert.equal(spec.id, 'stand-in-clip-tiny-random-seed0');
+    assert.equal(spec.id, TINY_MODEL_ID);
     assert.equal(
       await resolveModelDir({ env: { ZEROSHOT_CACHE_DIR: cache, ZEROSHOT_MODEL: 'test/tiny' } }),
       res.dir,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ModelError } from '../../../src/core/errors/index.js';
 import { cachedModelDir, DEFAULT_HUB_MODEL, resolveModelDir } from '../../../src/core/model/index.js';
-import { TINY_MODEL_DIR } from '../../support/shared.js';
+import { TINY_MODEL_DIR } from '../../support/fixtures.js';
 
 let cache: string;
 before(async () => {

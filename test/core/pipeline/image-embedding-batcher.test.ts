@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { VisionEncoder } from '../../../src/core/encoders/index.js';
 import { ImageError, ModelError, UsageError } from '../../../src/core/errors/index.js';
@@ -8,8 +7,8 @@ import { loadModelSpec } from '../../../src/core/model/index.js';
 import { type BatchEvent, ImageEmbeddingBatcher } from '../../../src/core/pipeline/index.js';
 import { ImagePreprocessor } from '../../../src/core/preprocess/index.js';
 import type { ModelSpec } from '../../../src/core/types.js';
+import { PHOTO_CORPUS_SIZE, photoCorpus, TINY_MODEL_DIR } from '../../support/fixtures.js';
 import { textNamedJpeg, truncatedJpeg } from '../../support/images.js';
-import { SAMPLE_IMAGES_DIR, TINY_MODEL_DIR } from '../../support/shared.js';
 
 /** The real preprocessor, recording how many decodes and accepted images overlap. */
 class ObservedPreprocessor extends ImagePreprocessor {
@@ -29,9 +28,7 @@ class ObservedPreprocessor extends ImagePreprocessor {
   }
 }
 
-const photos = readdirSync(SAMPLE_IMAGES_DIR)
-  .sort()
-  .map((f) => readFileSync(path.join(SAMPLE_IMAGES_DIR, f)));
+const photos = photoCorpus().map((f) => readFileSync(f));
 
 function maxDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
@@ -56,7 +53,7 @@ describe('ImageEmbeddingBatcher (real sharp + ORT, tiny model)', () => {
   });
   after(() => vision.dispose());
 
-  it('embeds the 49 photos in batches, each result matching the photo embedded alone', async () => {
+  it('embeds the photo corpus in batches, each result matching the photo embedded alone', async () => {
     const events: BatchEvent[] = [];
     const batcher = new ImageEmbeddingBatcher(new ImagePreprocessor(spec.preprocess), vision, {
       batchSize: 8,
@@ -69,7 +66,7 @@ describe('ImageEmbeddingBatcher (real sharp + ORT, tiny model)', () => {
     });
     assert.equal(
       events.reduce((s, e) => s + e.size, 0),
-      49,
+      PHOTO_CORPUS_SIZE,
     );
     assert.ok(
       events.every((e) => e.size <= 8),

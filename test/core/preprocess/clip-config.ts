@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PreprocessConfig } from '../../../src/core/types.js';
-import { TINY_MODEL_DIR } from '../../support/shared.js';
+import { TINY_MODEL_DIR } from '../../support/fixtures.js';
 
-/** The CLIP ViT-B/32 recipe from the shared model's preprocessor_config.json (read here, not hard-coded). */
+/** The CLIP ViT-B/32 recipe from the fixture model's preprocessor_config.json (read here, not hard-coded). */
 export function clipPreprocessConfig(): PreprocessConfig {
   const raw = JSON.parse(readFileSync(path.join(TINY_MODEL_DIR, 'preprocessor_config.json'), 'utf8'));
   return {

@@ -142,7 +142,7 @@ describe('ImagePreprocessor errors', () => {
     await rejects(data, 'IMAGE_TOO_MANY_PIXELS');
   });
   it('custom limits: bytes and pixels', async () => {
-    const photo = samplePhoto(); // 500×375
+    const photo = samplePhoto(); // 451×300
     await rejects(
       photo,
       'IMAGE_TOO_LARGE',
@@ -151,7 +151,7 @@ describe('ImagePreprocessor errors', () => {
     await rejects(
       photo,
       'IMAGE_TOO_MANY_PIXELS',
-      new ImagePreprocessor(siglipPreprocessConfig(SIZE), { limits: { maxPixels: 500 * 374 } }),
+      new ImagePreprocessor(siglipPreprocessConfig(SIZE), { limits: { maxPixels: 451 * 300 - 1 } }),
     );
   });
   it('bad options are usage errors naming the option', () => {

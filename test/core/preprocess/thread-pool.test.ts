@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { REPO_ROOT } from '../../support/shared.js';
+import { REPO_ROOT } from '../../support/fixtures.js';
 
 const PROBE = path.join(REPO_ROOT, 'dist', 'test', 'support', 'decode-overlap-probe.js');
 const SIZER = path.join(REPO_ROOT, 'bin', 'size-thread-pool.cjs');

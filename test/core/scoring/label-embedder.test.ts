@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { TextEncoder } from '../../../src/core/encoders/index.js';
 import { loadModelSpec } from '../../../src/core/model/index.js';
 import { LabelEmbedder, resolveTemplates } from '../../../src/core/scoring/index.js';
-import { TINY_MODEL_DIR } from '../../support/shared.js';
+import { TINY_MODEL_DIR } from '../../support/fixtures.js';
 
 /** Counts what reaches the real text encoder. */
 class CountingEncoder {

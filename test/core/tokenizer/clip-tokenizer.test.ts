@@ -4,17 +4,22 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadModelSpec } from '../../../src/core/model/index.js';
 import { ClipTokenizer, htmlUnescape } from '../../../src/core/tokenizer/index.js';
-import { GOLDEN_DIR, TINY_MODEL_DIR } from '../../support/shared.js';
+import { GOLDEN_DIR, TINY_MODEL_DIR } from '../../support/fixtures.js';
 
 interface GoldenCase {
   text: string;
   ids: number[];
   truncated: boolean;
 }
-const golden = JSON.parse(readFileSync(path.join(GOLDEN_DIR, 'tokenizer.json'), 'utf8')) as {
+const golden = JSON.parse(readFileSync(path.join(GOLDEN_DIR, 'tokenizer-openai.json'), 'utf8')) as {
   context_length: number;
   end_id: number;
   cases: GoldenCase[];
+};
+
+/** Hugging Face's CLIPTokenizerFast on the same and more strings (test/fixtures/README.md). */
+const hf = JSON.parse(readFileSync(path.join(GOLDEN_DIR, 'tokenizer-hf.json'), 'utf8')) as {
+  cases: { text: string; ids: number[] }[];
 };
 
 describe('ClipTokenizer', async () => {
@@ -28,6 +33,16 @@ describe('ClipTokenizer', async () => {
     const tok = new ClipTokenizer(spec, { onWarning: () => {} });
     assert.equal(golden.cases.length, 18);
     for (const c of golden.cases) assert.deepEqual(tok.encode(c.text), c.ids, JSON.stringify(c.text));
+  });
+
+  it("agrees with transformers' CLIPTokenizerFast except on HTML entities, which OpenAI's tokenizer unescapes", () => {
+    const tok = new ClipTokenizer(spec, { onWarning: () => {} });
+    assert.ok(hf.cases.length >= 30);
+    for (const c of hf.cases) {
+      const ours = tok.encode(c.text);
+      if (c.text.includes('&amp;')) assert.notDeepEqual(ours, c.ids, JSON.stringify(c.text));
+      else assert.deepEqual(ours, c.ids, JSON.stringify(c.text));
+    }
   });
 
   it('warns once about truncation, however many texts are truncated', () => {
