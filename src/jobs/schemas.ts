@@ -54,6 +54,9 @@ export const runSpecSchema = z
     incremental: z.boolean().default(false),
     storeEmbeddings: z.boolean().default(false),
     reuseEmbeddings: z.boolean().default(false),
+    /** Write `report.html` (zeroshot report) next to `_SUMMARY.json` at finalize. Only set when true, so
+     * workers that predate it still accept the other specs. */
+    report: z.literal(true).optional(),
   })
   .strict();
 

@@ -40,6 +40,8 @@ export interface EnqueueOptions {
   runId?: string;
   storeEmbeddings?: boolean;
   reuseEmbeddings?: boolean;
+  /** Write `<output>/<runId>/report.html` (see src/report) when the run finalizes. */
+  report?: boolean;
   /** Extensions kept when listing prefixes (case-insensitive, without dot). Default DEFAULT_EXTENSIONS. */
   extensions?: string[];
   /** picomatch globs relative to each listed prefix; a pattern without `/` matches the file name at any depth. */
@@ -99,6 +101,7 @@ export const enqueueOptionsSchema = z
     runId: z.string().regex(ID_PATTERN, '--run-id must match [A-Za-z0-9][A-Za-z0-9_.-]{0,127}').optional(),
     storeEmbeddings: z.boolean().optional(),
     reuseEmbeddings: z.boolean().optional(),
+    report: z.boolean().optional(),
     extensions: stringList('--ext')
       .min(1, '--ext needs at least one extension')
       .refine(

@@ -39,6 +39,7 @@ export async function buildRunSpec(
     incremental: opts.incremental ?? false,
     storeEmbeddings: opts.storeEmbeddings ?? false,
     reuseEmbeddings: opts.reuseEmbeddings ?? false,
+    ...(opts.report ? { report: true as const } : {}),
   };
   const res = runSpecSchema.safeParse(candidate);
   if (!res.success) {

@@ -45,6 +45,16 @@ describe('zeroshot enqueue (CLI)', () => {
     assert.deepEqual(JSON.parse(first.stdout), { runId: 'cli-json', chunks: 1, images: 1, created: true });
     const second = await runCli(args, { ...env, ZEROSHOT_OUTPUT: out.uri });
     assert.deepEqual(JSON.parse(second.stdout), { runId: 'cli-json', chunks: 1, images: 1, created: false });
+    const other = ['enqueue', `${src.uri}a.jpg`, '--labels', 'y', '--run-id', 'cli-json', '--wait'];
+    const conflict = await runCli(other, { ...env, ZEROSHOT_OUTPUT: tree([]).uri });
+    assert.equal(conflict.code, 2, conflict.stderr);
+    assert.match(conflict.stderr, /already taken by a run with a different labels, output/);
+    const reserved = await runCli(
+      ['enqueue', `${src.uri}a.jpg`, '--labels', 'x', '--run-id', 'sched.nightly.20261128-030000'],
+      { ...env, ZEROSHOT_OUTPUT: out.uri },
+    );
+    assert.equal(reserved.code, 2, reserved.stderr);
+    assert.match(reserved.stderr, /reserved for schedule firings/);
   });
 
   it('exits 2 with a one-line explanation on usage errors and enqueues nothing', async () => {

@@ -44,6 +44,7 @@ export interface EnqueueFlags {
   maxImages?: number;
   maxPendingChunks?: number;
   storeEmbeddings?: boolean;
+  report?: boolean;
   reuseEmbeddings?: boolean;
 }
 
@@ -111,7 +112,8 @@ export function addEnqueueOptions(cmd: Command): Command {
     .option(
       '--reuse-embeddings',
       'reuse stored embeddings of unchanged images (skips fetch, decode and vision)',
-    );
+    )
+    .option('--report', 'write report.html (zeroshot report) next to _SUMMARY.json when the run finalizes');
 }
 
 /** Turns parsed flags and positional URIs into producer options (labels read and validated here). */
@@ -146,6 +148,7 @@ export async function enqueueOptionsFromFlags(uris: string[], flags: EnqueueFlag
   if (flags.maxPendingChunks !== undefined) opts.maxPendingChunks = flags.maxPendingChunks;
   if (flags.storeEmbeddings) opts.storeEmbeddings = true;
   if (flags.reuseEmbeddings) opts.reuseEmbeddings = true;
+  if (flags.report) opts.report = true;
   return opts;
 }
 

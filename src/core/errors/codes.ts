@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   RUN_PRODUCER_LOST: 'the producer of a run stopped (or lost its lease) before sealing it: the run failed',
   WAIT_TIMEOUT: 'waiting for a run gave up at its timeout; the run itself goes on',
   // per image (appended)
+  RUN_ID_CONFLICT: 'a run with that id already exists with a different spec (labels, output, ...)',
   IMAGE_SOURCE_FORBIDDEN:
     'the image URL is not allowed (http(s) sources disabled, host not in the allow-list, or a non-public address)',
 } as const;
