@@ -169,7 +169,12 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
 
     redis = createRedis(config.redisUrl, { env });
     redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
-    storage = opts.storage ?? createStorage(opts.storageConfig ?? storageConfigFromEnv(env));
+    storage =
+      opts.storage ??
+      createStorage({
+        ...(opts.storageConfig ?? storageConfigFromEnv(env)),
+        ...(config.fileRoots ? { fileRoots: config.fileRoots } : {}),
+      });
     const runs = new RunStore(redis, config.queuePrefix);
     const texts = new SharedTextEmbeddings({
       redis,
@@ -213,6 +218,9 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       inFlight: new Semaphore(config.maxInFlight),
       fetchConcurrency: config.fetchConcurrency,
       maxImageBytes: config.maxImageBytes,
+      fetchBudget: { deadlineMs: config.imageFetchTimeoutMs, attempts: config.imageFetchAttempts },
+      outputRetryMs: config.outputRetryMs,
+      lockDurationMs: config.lockDurationMs,
       httpSources: { allowHosts: config.httpSources },
       embeddings,
       shutdown: shutdown.signal,
@@ -225,6 +233,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       resolveTemplates,
       log,
       retryMs: config.finalizeRetryMs,
+      outputRetryMs: config.outputRetryMs,
     });
     const chunkWorker = new PoisonTolerantWorker(QUEUES.chunks, active.track(processChunk), {
       ...common,
