@@ -43,6 +43,7 @@ const HELP = `usage: node dist/bench/e2e.js [options]
   --label-counts LIST    label-set sizes (default 10,100,1000; quick 10,100)
   --via api|cli          submit runs with the producer API in this process (default) or with
                          \`zeroshot enqueue ... --wait --json\` child processes
+  --gpus N               baseline with N workers, one per GPU (CUDA_VISIBLE_DEVICES=i; default 1 worker)
   --repeat N             baseline (headline) runs, each with its own bound probes (default 3; quick 1)
   --only LIST            run only these groups: ${SCENARIOS.join(',')}
   --out NAME             results name under bench/results (default <date>)`;
@@ -60,6 +61,7 @@ const { values } = parseArgs({
     'label-counts': { type: 'string' },
     only: { type: 'string' },
     repeat: { type: 'string' },
+    gpus: { type: 'string' },
     via: { type: 'string', default: 'api' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -87,6 +89,7 @@ const labelCounts = intListOption(
   quick ? [10, 100] : [10, 100, 1000],
 );
 const repeat = intOption('repeat', values.repeat, quick ? 1 : 3);
+const gpus = values.gpus === undefined ? undefined : intOption('gpus', values.gpus, 1);
 const only = new Set<string>(values.only ? values.only.split(',').map((s) => s.trim()) : SCENARIOS);
 for (const g of only) {
   if (!(SCENARIOS as readonly string[]).includes(g))
@@ -166,7 +169,7 @@ const probePixels = await preparedBatch(pre, photos, bound.bestBatchSize, imageS
 const probeDecodeConcurrency = decode.reduce((a, b) =>
   b.imagesPerSecond > a.imagesPerSecond ? b : a,
 ).concurrency;
-async function probeBound(): Promise<number> {
+async function probeBound(): Promise<{ bound: number; decode: number }> {
   const d = await measureDecode(pre, photos, {
     concurrency: probeDecodeConcurrency,
     passes: 1,
@@ -178,7 +181,7 @@ async function probeBound(): Promise<number> {
     minIterations: Math.max(1, Math.ceil((quick ? 16 : 32) / bound.bestBatchSize)),
     warmup: 0,
   });
-  return 1 / (1 / d.imagesPerSecond + 1 / v.imagesPerSecond);
+  return { bound: 1 / (1 / d.imagesPerSecond + 1 / v.imagesPerSecond), decode: d.imagesPerSecond };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -198,6 +201,8 @@ interface ScenarioResult {
   storageAndProducerCpuMsPerImage?: number;
   /** the bound probed right before and right after the run (mean): the run's own yardstick */
   boundNearby?: number;
+  /** decode alone (no inference), probed right before and after the run: the inference-free ceiling */
+  decodeBoundNearby?: number;
   /** transformers.js passes right before and after the run (headline run only) */
   peerNearby?: PeerPass[];
   error?: string;
@@ -297,7 +302,9 @@ async function group(
         const benchCpu = process.cpuUsage(benchCpu0);
         result.storageAndProducerCpuMsPerImage = (benchCpu.user + benchCpu.system) / 1000 / r.images;
         const peerAfter = peerBefore ? await peerPass() : undefined;
-        result.boundNearby = (before + (await probeBound())) / 2;
+        const after = await probeBound();
+        result.boundNearby = (before.bound + after.bound) / 2;
+        result.decodeBoundNearby = (before.decode + after.decode) / 2;
         if (peerBefore && peerAfter) result.peerNearby = [peerBefore, peerAfter];
         log(
           `  ${r.name}: ${round(result.run.imagesPerSecond, 2)} img/s (${pct(result.run.imagesPerSecond, result.boundNearby)} of the bound ${round(result.boundNearby, 2)} around it), ${round(result.workerCpuMsPerImage, 1)} worker + ${round(result.storageAndProducerCpuMsPerImage, 1)} s3rver/producer CPU ms/img, exactly once: ${result.run.exactlyOnce}`,
@@ -352,8 +359,8 @@ try {
   if (wants('baseline')) {
     await group(
       'baseline',
-      1,
-      {},
+      gpus ?? 1,
+      gpus ? { onePerGpu: true } : {},
       Array.from({ length: repeat }, (_, i) => ({
         name: repeat > 1 ? `baseline-${i + 1}` : 'baseline',
         prefix: prefixes.main,
@@ -485,6 +492,8 @@ const baselineIps = medianOf(baselines.map((s) => s.run?.imagesPerSecond));
 const baselineBound = medianOf(baselines.map((s) => s.boundNearby));
 const baselinePeer = medianOf(baselines.map((s) => avg(s.peerNearby?.map((p) => p.imagesPerSecond) ?? [])));
 const baselineToBound = medianOf(baselines.map((s) => ratio(s.run?.imagesPerSecond, s.boundNearby)));
+const baselineToDecode = medianOf(baselines.map((s) => ratio(s.run?.imagesPerSecond, s.decodeBoundNearby)));
+const baselineDecode = medianOf(baselines.map((s) => s.decodeBoundNearby));
 const baselineToPeer = medianOf(
   baselines.map((s) => ratio(s.run?.imagesPerSecond, avg(s.peerNearby?.map((p) => p.imagesPerSecond) ?? []))),
 );
@@ -518,6 +527,9 @@ const result = {
     /** median over the baseline runs of (run img/s ÷ the bound probed right before and after it) */
     baselineToNearbyBound: baselineToBound,
     baselineToStartBound: ratio(baselineIps, bound.imagesPerSecond),
+    /** median over the baseline runs of (run img/s ÷ decode alone probed right before and after it): with
+     * an inference-free model (the tiny one) this is the ceiling a fast GPU would leave */
+    baselineToNearbyDecodeBound: baselineToDecode,
     bestToNearbyBound: Math.max(
       0,
       ...scenarios.map((s) => (s.run && s.boundNearby ? s.run.imagesPerSecond / s.boundNearby : 0)),
@@ -532,6 +544,7 @@ const result = {
   },
   targets: {
     e2eAtLeast90PercentOfBound: baselineToBound === undefined ? null : baselineToBound >= 0.9,
+    inferenceFreeAtLeast90PercentOfDecode: baselineToDecode === undefined ? null : baselineToDecode >= 0.9,
     e2eAbovePeer: baselineToPeer === undefined ? null : baselineToPeer > 1,
     relabelAtLeast50x: relabel?.speedup === undefined ? null : relabel.speedup >= 50,
     soakNoRssGrowth: soak?.rss ? soak.rss.noGrowth : null,
@@ -604,7 +617,9 @@ process.stdout.write(
     `${baselineToPeer ? round(baselineToPeer, 2) : '-'}× transformers.js measured around it (${baselinePeer ? round(baselinePeer, 2) : '-'} img/s); ` +
     `CPU-time efficiency ${result.ratios.baselineCpuEfficiency ? `${round(result.ratios.baselineCpuEfficiency * 100, 1)} %` : '-'}` +
     ` (worker ${baselineCpu ? round(baselineCpu, 1) : '-'} CPU ms/img, plus s3rver/producer ${baselineInfraCpu ? round(baselineInfraCpu, 1) : '-'} on the same cores)\n` +
+    `decode ceiling: ${baselineIps ? round(baselineIps, 2) : '-'} img/s = ${baselineToDecode ? `${round(baselineToDecode * 100, 1)} %` : '-'} of decode alone measured around it (${baselineDecode ? round(baselineDecode, 2) : '-'} img/s; with an inference-free model this is what a fast GPU would leave)\n` +
     `targets: e2e ≥ 90 % of bound: ${verdict(result.targets.e2eAtLeast90PercentOfBound)}` +
+    `; ≥ 90 % of decode alone: ${verdict(result.targets.inferenceFreeAtLeast90PercentOfDecode)}` +
     `; above transformers.js: ${verdict(result.targets.e2eAbovePeer)}` +
     `; re-labeling ≥ 50×: ${verdict(result.targets.relabelAtLeast50x)}` +
     `; soak RSS flat: ${verdict(result.targets.soakNoRssGrowth)}` +

@@ -13,10 +13,19 @@ import {
   createClassifier,
   ImagePreprocessor,
   loadModelSpec,
+  parseDtype,
   TextEncoder,
   VisionEncoder,
 } from '../src/core/index.js';
 import { cpuBound, measureDecode, measureText, measureVision, preparedBatch } from './support/bounds.js';
+import {
+  LARGE_HEIGHT,
+  LARGE_WIDTH,
+  type LargeDecodeRow,
+  makeLargePhotos,
+  measureLargeDecode,
+  pillowReference,
+} from './support/large-photos.js';
 import { machineInfo } from './support/machine.js';
 import { DEFAULT_BENCH_MODEL, intListOption, intOption, optionalInt } from './support/options.js';
 import { PeerServer } from './support/peer.js';
@@ -27,6 +36,7 @@ import { median, round, timeRepeated } from './support/timing.js';
 
 const HELP = `usage: node dist/bench/engine.js [options]
   --model DIR                 model directory (default .cache/models/clip-b32-stand-in)
+  --dtype DTYPE               weight variant (default: the engine's, fp16 on CUDA when present)
   --quick                     short smoke run (1 pass, batch 1/8, short timings)
   --rounds N                  interleaved rounds of decode / vision / classify / transformers.js (default 5)
   --batch-sizes LIST          vision batch sizes to time (default 1,8,16,32)
@@ -38,12 +48,16 @@ const HELP = `usage: node dist/bench/engine.js [options]
   --intra-op-threads N        ORT intra-op threads for every session (default: the engine's)
   --sharp-concurrency N       sharp.concurrency() (libvips threads per image)
   --resize exact|fast         preprocessing mode for decode and classify (default exact)
+  --large-photos N            4000×3000 JPEGs made at run time for the large-photo decode table
+                              (default 8, --quick 3, 0 skips it)
+  --large-only                only the large-photo decode table (exact vs fast, error against Pillow)
   --no-peer                   skip transformers.js
   --out NAME                  results file name under bench/results (default engine-<date>)`;
 
 const { values } = parseArgs({
   options: {
     model: { type: 'string' },
+    dtype: { type: 'string' },
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     'batch-sizes': { type: 'string' },
@@ -55,6 +69,8 @@ const { values } = parseArgs({
     'max-in-flight': { type: 'string' },
     'sharp-concurrency': { type: 'string' },
     resize: { type: 'string', default: 'exact' },
+    'large-photos': { type: 'string' },
+    'large-only': { type: 'boolean', default: false },
     'no-peer': { type: 'boolean', default: false },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -77,6 +93,7 @@ const intraOpThreads = optionalInt('intra-op-threads', values['intra-op-threads'
 const decodeConcurrency = optionalInt('decode-concurrency', values['decode-concurrency']);
 const maxInFlight = optionalInt('max-in-flight', values['max-in-flight']);
 const sharpConcurrency = optionalInt('sharp-concurrency', values['sharp-concurrency']);
+const largeCount = intOption('large-photos', values['large-photos'], quick ? 3 : 8);
 const timing = quick ? { minMs: 1_000, minIterations: 2 } : { minMs: 5_000, minIterations: 3 };
 const cores = os.availableParallelism();
 
@@ -87,11 +104,62 @@ const startedAt = new Date();
 const machineBefore = machineInfo();
 const photos = loadPhotos();
 const labels = makeLabels(labelCount);
-const spec = await loadModelSpec(modelDir);
+const dtype = values.dtype === undefined ? undefined : parseDtype(values.dtype, '--dtype');
+const spec = await loadModelSpec(modelDir, { dtype });
 const runtime = intraOpThreads === undefined ? {} : { intraOpThreads };
 log(
   `model ${spec.id} (${modelDir}), ${photos.length} photos, ${cores} cores, load ${os.loadavg()[0]?.toFixed(2)}`,
 );
+
+// 0. Phone-sized photos: decode img/s per core of each resize mode and its error against Pillow
+const large = largeCount > 0 ? await largePhotoTable() : undefined;
+if (values['large-only']) {
+  const file = writeResult(values.out ?? `engine-large-${stamp(startedAt)}`, {
+    bench: 'engine',
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    quick,
+    machine: { ...machineBefore, loadAverageAfter: machineInfo().loadAverage },
+    model: { id: spec.id, dir: modelDir },
+    uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+    large,
+  });
+  process.stdout.write(`wrote ${file}\n`);
+  process.exit(0);
+}
+
+async function largePhotoTable() {
+  log(`making ${largeCount} ${LARGE_WIDTH}×${LARGE_HEIGHT} JPEGs ...`);
+  const bigs = await makeLargePhotos(photos, largeCount);
+  const references = [];
+  for (const p of bigs) references.push(await pillowReference(spec.preprocess, p.data));
+  const rows = [];
+  for (const mode of ['exact', 'fast'] as const) {
+    const p = new ImagePreprocessor(spec.preprocess, { resize: mode });
+    const row = await measureLargeDecode(p, bigs, references, cores, quick ? 1 : 3);
+    log(`large ${mode}: ${row.imagesPerSecond.toFixed(2)} img/s, ${row.cpuMsPerImage.toFixed(0)} CPU ms/img`);
+    rows.push(row);
+  }
+  const [exact, fast] = rows as [LargeDecodeRow, LargeDecodeRow];
+  const bytes = bigs.reduce((a, p) => a + p.data.length, 0) / bigs.length;
+  process.stdout.write(
+    `\nlarge photos: ${bigs.length} × ${LARGE_WIDTH}×${LARGE_HEIGHT} JPEG (q90, ${(bytes / 1e6).toFixed(1)} MB avg), ${cores} in flight, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}\n` +
+      `error: per-photo mean abs error of the ${spec.preprocess.imageSize}² tensor against Pillow's pipeline (bit-exact JS re-implementation)\n\n` +
+      `${formatTable(
+        ['resize', 'img/s', 'CPU ms/img', 'img/s per core', 'MAE mean', 'MAE max'],
+        rows.map((r) => [
+          r.resize,
+          r.imagesPerSecond,
+          r.cpuMsPerImage,
+          r.imagesPerSecondPerCore,
+          r.maeMean.toFixed(4),
+          r.maeMax.toFixed(4),
+        ]),
+      )}\n` +
+      `fast / exact: ${round(fast.imagesPerSecondPerCore / exact.imagesPerSecondPerCore, 2)}× img/s per core\n\n`,
+  );
+  return { photos: bigs.length, width: LARGE_WIDTH, height: LARGE_HEIGHT, meanBytes: bytes, rows };
+}
 
 // 1. Characterisation, each part alone: decode per concurrency, vision per batch size, text encodings
 const pre = new ImagePreprocessor(spec.preprocess, { resize });
@@ -123,6 +191,7 @@ const bestBatch = characterisedBound.bestBatchSize;
 // 2. The contenders, loaded and warmed up: our classifier in this process, transformers.js in its own
 const classifier = await createClassifier({
   model: modelDir,
+  dtype: spec.dtype,
   resize,
   ...(classifyBatchSize === undefined ? {} : { batchSize: classifyBatchSize }),
   ...(maxWaitMs === undefined ? {} : { maxWaitMs }),
@@ -235,7 +304,7 @@ const result = {
   finishedAt: new Date().toISOString(),
   quick,
   machine: { ...machineBefore, loadAverageAfter: machineInfo().loadAverage },
-  model: { id: spec.id, dir: modelDir, provider, imageSize },
+  model: { id: spec.id, dir: modelDir, dtype: spec.dtype, provider, imageSize },
   settings: {
     rounds,
     labels: labelCount,
@@ -248,6 +317,7 @@ const result = {
     sharpConcurrency: sharp.concurrency(),
     uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
   },
+  largePhotos: large,
   characterisation: { decode, vision: visionResults, text: textResult, bound: characterisedBound },
   rounds: roundResults,
   bound,

@@ -6,6 +6,7 @@
 // Every option after the bench name is passed to the bench itself (`--help` lists them).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { bootstrap, fail, findSharedDir, ROOT } from './bootstrap.mjs';
 import { ensureBenchModel } from './make-bench-model.mjs';
@@ -34,6 +35,8 @@ if (!existsSync(script)) fail(`${script} is missing`, 'run `npm run build` and l
 
 if (!args.includes('--model') && !args.includes('--help')) args.push('--model', ensureBenchModel());
 
+// The bench process decodes too (the bounds): size its libuv pool as bin/zeroshot.js sizes the workers'.
+createRequire(import.meta.url)('../bin/size-thread-pool.cjs');
 const env = { ...process.env, ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'warn' };
 const res = spawnSync(process.execPath, [script, ...args], { cwd: ROOT, stdio: 'inherit', env });
 if (res.error) fail(`cannot run ${script}: ${res.error.message}`);

@@ -1,5 +1,6 @@
 import { UsageError, ZeroshotError } from '../core/errors/index.js';
 import { int } from '../core/options.js';
+import type { RunSpec } from '../jobs/index.js';
 import {
   type ChunkImage,
   type ChunkPayload,
@@ -12,7 +13,7 @@ import {
   QUEUES,
 } from '../jobs/index.js';
 import { logger } from '../observability/logger.js';
-import { DEFAULT_PRODUCER_LEASE_MS } from '../runs/index.js';
+import { DEFAULT_PRODUCER_LEASE_MS, runSpecOf, specDifferences } from '../runs/index.js';
 import { waitForRoom } from './backpressure.js';
 import { removePendingChunks } from './cancel-run.js';
 import { batched, chunked } from './chunker.js';
@@ -65,7 +66,7 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
     }
     await checkOutputBucket(storage, output);
     const leaseMs = producerLeaseMs(ctx.env);
-    const existing = await existingRun(ctx, runId);
+    const existing = await existingRun(ctx, spec);
     if (existing) return existing;
 
     let unchanged = 0;
@@ -90,7 +91,7 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
     // Claim the run id: whoever sets `spec` first creates the run.
     if (!(await ctx.runs.create(spec, { output, schedule: opts.schedule, producerLeaseMs: leaseMs }))) {
       await groups.return?.(undefined);
-      return (await existingRun(ctx, runId)) ?? { runId, chunks: 0, images: 0, created: false };
+      return (await existingRun(ctx, spec)) ?? { runId, chunks: 0, images: 0, created: false };
     }
     // Held until the run is sealed: if this process dies, the lease lapses and finalize fails the run.
     const lease = ctx.runs.producerLease(runId, leaseMs);
@@ -196,9 +197,28 @@ function producerLeaseMs(env: NodeJS.ProcessEnv): number {
   return int(1_000, 86_400_000)(raw, 'ZEROSHOT_PRODUCER_LEASE_MS');
 }
 
-async function existingRun(ctx: ProducerContext, runId: string): Promise<EnqueueResult | undefined> {
-  const run = await ctx.runs.loadLite(runId);
+/**
+ * The run already created under `spec.runId`, when there is one: the same spec again is idempotent
+ * (`created: false`), another spec is RUN_ID_CONFLICT naming the fields that differ (exit status 2).
+ */
+async function existingRun(ctx: ProducerContext, spec: RunSpec): Promise<EnqueueResult | undefined> {
+  const { runId } = spec;
+  const run = await ctx.runs.load(runId);
   if (!run) return undefined;
+  let stored: RunSpec | undefined;
+  try {
+    stored = runSpecOf(run);
+  } catch {
+    stored = undefined;
+  }
+  const differ = stored ? specDifferences(stored, spec) : ['spec'];
+  if (differ.length > 0) {
+    throw new UsageError(
+      'RUN_ID_CONFLICT',
+      `run id ${JSON.stringify(runId)} is already taken by a run with a different ${differ.join(', ')}; ` +
+        'a run id means one run: choose another --run-id (or repeat the exact same options to attach to it)',
+    );
+  }
   return { runId, chunks: run.chunks, images: run.images, created: false };
 }
 

@@ -14,7 +14,7 @@ function firedAt(job: Job): number {
 }
 
 /**
- * Processes schedule firings: each one enqueues a new run `<name>-<firing time>` with the schedule's stored
+ * Processes schedule firings: each one enqueues a new run `sched.<name>.<firing time>` with the schedule's stored
  * options. The run id is deterministic per firing, so a retried firing creates nothing twice. Started by
  * every worker process (BullMQ hands each firing to exactly one of them).
  */

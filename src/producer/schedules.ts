@@ -4,7 +4,9 @@ import { type ProducerDeps, withContext } from './deps.js';
 import type { EnqueueOptions } from './options.js';
 import { parseEnqueueOptions } from './options.js';
 import { closeAll, scheduleQueue } from './queues.js';
+import { scheduledRunId } from './run-id.js';
 import { buildRunSpec } from './run-spec.js';
+import { validateScheduleTiming } from './schedule-timing.js';
 import { checkOutputUri, checkSourceUri, checkUri } from './uris.js';
 
 export type ScheduledEnqueueOptions = Omit<EnqueueOptions, 'runId' | 'schedule'>;
@@ -15,7 +17,9 @@ export interface ScheduleOptions {
   everyMs?: number;
   /** IANA time zone for cron, default UTC. */
   tz?: string;
-  /** What each firing enqueues (a new run `<name>-<firing time>`). */
+  /** Allow firings less than a minute apart (down to 1 s) and cron's seconds field. Default false. */
+  allowSubMinute?: boolean;
+  /** What each firing enqueues (a new run `sched.<name>.<firing time>`). */
   enqueue: ScheduledEnqueueOptions;
 }
 
@@ -49,23 +53,12 @@ async function validateSchedule(name: string, opts: ScheduleOptions): Promise<vo
     );
   }
   if (name.length > 100) throw new UsageError('INVALID_OPTION', 'schedule names are at most 100 characters');
-  if ((opts.cron === undefined) === (opts.everyMs === undefined)) {
-    throw new UsageError('INVALID_OPTION', 'give exactly one of --cron EXPR and --every DURATION');
-  }
-  if (opts.everyMs !== undefined && (!Number.isInteger(opts.everyMs) || opts.everyMs < 1_000)) {
-    throw new UsageError('INVALID_OPTION', '--every must be at least 1s');
-  }
-  if (opts.cron !== undefined && !/^\S+(\s+\S+){4,5}$/.test(opts.cron.trim())) {
-    throw new UsageError(
-      'INVALID_OPTION',
-      `--cron must have 5 or 6 fields such as "0 * * * *" (got ${JSON.stringify(opts.cron)})`,
-    );
-  }
+  validateScheduleTiming(opts);
   const enqueue = parseEnqueueOptions({ ...opts.enqueue, schedule: name });
   const output = checkOutputUri(enqueue.output);
   for (const [i, s] of (enqueue.sources ?? []).entries()) checkSourceUri(s, `source #${i + 1}`);
   if (enqueue.manifest) checkUri(enqueue.manifest, '--manifest');
-  await buildRunSpec(enqueue, `${name}-x`, output, [], new Date());
+  await buildRunSpec(enqueue, scheduledRunId(name, Date.now()), output, [], new Date());
 }
 
 /**

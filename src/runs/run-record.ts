@@ -122,6 +122,26 @@ export function runSpecOf(rec: Pick<RunRecord, 'spec'>): RunSpec {
   return runSpecSchema.parse(JSON.parse(rec.spec));
 }
 
+/** RunSpec fields that only record when or under which id a run was made: not part of what it does. */
+const SPEC_IDENTITY_IGNORED: ReadonlySet<string> = new Set(['v', 'runId', 'createdAt']);
+
+/**
+ * The RunSpec fields (labels, output, templates, mode, source...) in which two specs differ, sorted; empty
+ * when they describe the same run. A run id means one run: re-enqueueing it is idempotent only when this
+ * is empty.
+ */
+export function specDifferences(a: RunSpec, b: RunSpec): string[] {
+  const fields = new Set([...Object.keys(a), ...Object.keys(b)]);
+  const differ: string[] = [];
+  for (const f of fields) {
+    if (SPEC_IDENTITY_IGNORED.has(f)) continue;
+    const va = JSON.stringify((a as Record<string, unknown>)[f] ?? null);
+    const vb = JSON.stringify((b as Record<string, unknown>)[f] ?? null);
+    if (va !== vb) differ.push(f);
+  }
+  return differ.sort();
+}
+
 /** What `status` shows: `queued` while the run is running but no worker has taken any of its chunks yet. */
 export type RunPhase = RunState | 'queued';
 

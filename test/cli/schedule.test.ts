@@ -24,6 +24,7 @@ describe('zeroshot schedule (CLI)', () => {
         src.dir,
         '--every',
         '1s',
+        '--allow-sub-minute',
         '--labels',
         'cat,dog',
         '--output',
@@ -71,7 +72,7 @@ describe('zeroshot schedule (CLI)', () => {
       await worker.close();
     }
     const [run] = await listRuns({}, { redisUrl: suite.server.url, prefix });
-    assert.match(run?.runId ?? '', /^hourly-\d{8}-\d{6}/);
+    assert.match(run?.runId ?? '', /^sched\.hourly\.\d{8}-\d{6}/);
     assert.equal(run?.images.total, 2);
 
     assert.equal((await runCli(['schedule', 'remove', 'hourly'], env)).code, 0);
@@ -89,6 +90,11 @@ describe('zeroshot schedule (CLI)', () => {
     const cases: Array<[string[], RegExp]> = [
       [['schedule', 'add', 's', src.dir, '--every', 'often', ...base], /--every must be a duration/],
       [['schedule', 'add', 's', src.dir, ...base], /exactly one of --cron EXPR and --every DURATION/],
+      [
+        ['schedule', 'add', 's', src.dir, '--cron', '* * * * * *', ...base],
+        /seconds field.*--allow-sub-minute/,
+      ],
+      [['schedule', 'add', 's', src.dir, '--every', '30s', ...base], /at least 60s.*--allow-sub-minute/],
       [['schedule', 'add', 's', src.dir, '--every', '1m', '--cron', '* * * * *', ...base], /exactly one of/],
       [['schedule', 'add', 'bad/name', src.dir, '--every', '1m', ...base], /schedule name must match/],
       [

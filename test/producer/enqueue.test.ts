@@ -68,18 +68,23 @@ describe('enqueueRun', () => {
     await chunks.close();
   });
 
-  it('is idempotent: the same run id twice creates nothing new', async () => {
+  it('is idempotent: the same run id and spec twice creates nothing new; another spec is RUN_ID_CONFLICT', async () => {
     const p = prefix();
+    const d = { redisUrl: suite.server.url, prefix: p };
     const src = tree(['a.jpg', 'b.jpg', 'c.jpg']);
     const opts = { sources: [src.uri], labels: ['x', 'y'], output: out(), chunkSize: 2, runId: 'again' };
-    const first = await enqueueRun(opts, { redisUrl: suite.server.url, prefix: p });
+    const first = await enqueueRun(opts, d);
     const before = (await keysUnder(suite.redis, p)).sort();
-    const second = await enqueueRun(
-      { ...opts, labels: ['other'] },
-      { redisUrl: suite.server.url, prefix: p },
-    );
+    const second = await enqueueRun(opts, d);
     assert.equal(first.created, true);
     assert.deepEqual(second, { runId: 'again', chunks: 2, images: 3, created: false });
+    await assert.rejects(enqueueRun({ ...opts, labels: ['other'], output: out() }, d), (err: unknown) => {
+      assert.ok(err instanceof UsageError, String(err));
+      assert.equal(err.code, 'RUN_ID_CONFLICT');
+      assert.match(err.message, /"again" is already taken by a run with a different labels, output;/);
+      return true;
+    });
+    await assert.rejects(enqueueRun({ ...opts, mode: 'sigmoid' }, d), /different mode;/);
     assert.deepEqual((await keysUnder(suite.redis, p)).sort(), before);
     const chunks = new Queue(QUEUES.chunks, { connection: suite.redis, prefix: p });
     assert.equal(await chunks.count(), 2);
@@ -239,7 +244,7 @@ describe('enqueueRun', () => {
         { sources: undefined, manifest: `file://${src.dir}/none.jsonl` },
         /does not exist/,
       ],
-      ['empty listing', { sources: [`${src.uri}a.jpg/`] }, /no images found|not found/],
+      ['empty listing', { sources: [`${src.uri}a.jpg/`] }, /no images found|not found|ENOTDIR: not a directory/],
       ['listing filtered to nothing', { extensions: ['png'] }, /no images found/],
       ['incremental without schedule', { incremental: true }, /--incremental only applies to schedules/],
     ];

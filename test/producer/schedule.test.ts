@@ -32,22 +32,55 @@ describe('schedules', () => {
     const d = { redisUrl: suite.server.url, prefix: p };
     const src = tree(['a.jpg']);
     const enqueue = { sources: [src.uri], labels: ['a'], output: tree([]).uri };
-    await assert.rejects(addSchedule('bad name', { everyMs: 1_000, enqueue }, d), /schedule name must match/);
+    await assert.rejects(
+      addSchedule('bad name', { everyMs: 1_000, allowSubMinute: true, enqueue }, d),
+      /schedule name must match/,
+    );
     await assert.rejects(addSchedule('s', { enqueue }, d), /exactly one of --cron EXPR and --every DURATION/);
     await assert.rejects(
       addSchedule('s', { cron: 'every day', enqueue }, d),
       /--cron must have 5 or 6 fields/,
     );
     await assert.rejects(
-      addSchedule('s', { everyMs: 1_000, enqueue: { ...enqueue, labels: ['a', 'a'] } }, d),
+      addSchedule(
+        's',
+        { everyMs: 1_000, allowSubMinute: true, enqueue: { ...enqueue, labels: ['a', 'a'] } },
+        d,
+      ),
       /duplicate label/,
     );
     await assert.rejects(
-      addSchedule('s', { everyMs: 1_000, enqueue: { ...enqueue, output: 'ftp://x/y' } }, d),
+      addSchedule(
+        's',
+        { everyMs: 1_000, allowSubMinute: true, enqueue: { ...enqueue, output: 'ftp://x/y' } },
+        d,
+      ),
       /--output/,
     );
     await assert.rejects(addSchedule('s', { cron: '99 * * * *', enqueue }, d), UsageError);
+    await assert.rejects(addSchedule('s', { cron: '0 0 30 2 *', enqueue }, d), /not a valid cron/);
     assert.deepEqual(await keysUnder(suite.redis, p), []);
+  });
+
+  it('has a minimum interval: sub-minute schedules and cron seconds need allowSubMinute', async () => {
+    const p = '{zs-min}';
+    const d = { redisUrl: suite.server.url, prefix: p };
+    const enqueue = { sources: [tree(['a.jpg']).uri], labels: ['a'], output: tree([]).uri };
+    await assert.rejects(
+      addSchedule('s', { cron: '* * * * * *', enqueue }, d),
+      /seconds field.*allow-sub-minute/,
+    );
+    await assert.rejects(addSchedule('s', { cron: '*/30 * * * * *', enqueue }, d), /seconds field/);
+    await assert.rejects(addSchedule('s', { everyMs: 59_000, enqueue }, d), /at least 60s/);
+    await assert.rejects(
+      addSchedule('s', { everyMs: 500, allowSubMinute: true, enqueue }, d),
+      /--every must be at least 1s/,
+    );
+    assert.deepEqual(await keysUnder(suite.redis, p), []);
+    await addSchedule('m', { cron: '* * * * *', enqueue }, d);
+    await addSchedule('f', { cron: '*/5 * * * * *', allowSubMinute: true, enqueue }, d);
+    await removeSchedule('m', d);
+    await removeSchedule('f', d);
   });
 
   it('fires every second, each firing a new run named after the schedule and firing time', async () => {
@@ -56,7 +89,11 @@ describe('schedules', () => {
     const src = tree(['x/1.jpg', 'x/2.jpg']);
     const info = await addSchedule(
       'nightly',
-      { everyMs: 1_000, enqueue: { sources: [src.uri], labels: ['a'], output: tree([]).uri, chunkSize: 1 } },
+      {
+        everyMs: 1_000,
+        allowSubMinute: true,
+        enqueue: { sources: [src.uri], labels: ['a'], output: tree([]).uri, chunkSize: 1 },
+      },
       d,
     );
     assert.equal(info.everyMs, 1_000);
@@ -75,7 +112,7 @@ describe('schedules', () => {
     }
     const runs = await listRuns({}, d);
     for (const r of runs) {
-      assert.match(r.runId, /^nightly-\d{8}-\d{6}(\.\d{3})?$/);
+      assert.match(r.runId, /^sched\.nightly\.\d{8}-\d{6}(\.\d{3})?$/);
       assert.equal(r.schedule, 'nightly');
       assert.equal(r.images.total, 2);
       assert.equal(r.chunks.total, 2);
@@ -98,6 +135,7 @@ describe('schedules', () => {
       'incr',
       {
         everyMs: 1_000,
+        allowSubMinute: true,
         enqueue: { sources: [src.uri], labels: ['a'], output: tree([]).uri, incremental: true },
       },
       d,

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { UsageError } from '../../src/core/errors/index.js';
 import type { ChunkImage } from '../../src/jobs/index.js';
 import { batched, chunked } from '../../src/producer/chunker.js';
 import { splitCsvLine } from '../../src/producer/manifest.js';
+import { parseEnqueueOptions } from '../../src/producer/options.js';
 import { newRunId, scheduledRunId } from '../../src/producer/run-id.js';
 import { listingFilter } from '../../src/producer/sources.js';
 import { checkOutputUri, checkSourceUri } from '../../src/producer/uris.js';
@@ -23,8 +25,12 @@ describe('producer building blocks', () => {
     const b = newRunId(new Date('2026-11-28T10:15:01Z'));
     assert.match(a, /^20261128-101500-[0-9a-f]{6}$/);
     assert.ok(a < b);
-    assert.equal(scheduledRunId('nightly', Date.parse('2026-11-28T03:00:00Z')), 'nightly-20261128-030000');
-    assert.equal(scheduledRunId('n', Date.parse('2026-11-28T03:00:00.250Z')), 'n-20261128-030000.250');
+    assert.equal(
+      scheduledRunId('nightly', Date.parse('2026-11-28T03:00:00Z')),
+      'sched.nightly.20261128-030000',
+    );
+    assert.equal(scheduledRunId('n', Date.parse('2026-11-28T03:00:00.250Z')), 'sched.n.20261128-030000.250');
+    assert.ok(scheduledRunId('x'.repeat(100), Date.parse('2026-11-28T03:00:00.250Z')).endsWith('.250'));
   });
 
   it('chunks by count and by payload bytes, deterministically', async () => {
@@ -68,5 +74,24 @@ describe('producer building blocks', () => {
     assert.throws(() => checkOutputUri('file:///'), /filesystem root/);
     assert.throws(() => checkOutputUri('s3://bucket/a/./b'), /segment "\." is not allowed/);
     assert.throws(() => checkOutputUri('s3://bucket/a\\b'), /backslash/);
+  });
+});
+
+describe('run id namespace', () => {
+  const base = { sources: ['file:///tmp/x/'], labels: ['a'], output: 'file:///tmp/out/' };
+  it('enqueue --run-id refuses the reserved schedule namespace', () => {
+    const id = scheduledRunId('nightly', Date.parse('2026-11-28T03:00:00Z'));
+    assert.throws(
+      () => parseEnqueueOptions({ ...base, runId: id }),
+      (e: unknown) => e instanceof UsageError && /reserved for schedule firings/.test(e.message),
+    );
+    assert.throws(() => parseEnqueueOptions({ ...base, runId: 'sched.other' }), /reserved/);
+    // Another schedule cannot claim nightly's ids either.
+    assert.throws(() => parseEnqueueOptions({ ...base, runId: id, schedule: 'night' }), /reserved/);
+    assert.equal(parseEnqueueOptions({ ...base, runId: id, schedule: 'nightly' }).runId, id);
+    assert.equal(
+      parseEnqueueOptions({ ...base, runId: 'nightly-20261128-030000' }).runId,
+      'nightly-20261128-030000',
+    );
   });
 });

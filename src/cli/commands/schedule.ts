@@ -18,12 +18,13 @@ interface AddFlags extends EnqueueFlags, ConnectionFlags {
   tz?: string;
   incremental?: boolean;
   json?: boolean;
+  allowSubMinute?: boolean;
 }
 
 export function register(program: Command): void {
   const schedule = program
     .command('schedule')
-    .description('Scheduled re-labeling: every firing enqueues a new run <name>-<firing time>');
+    .description('Scheduled re-labeling: every firing enqueues a new run sched.<name>.<firing time>');
 
   const add = schedule
     .command('add')
@@ -32,7 +33,11 @@ export function register(program: Command): void {
     .argument('[uri...]', 'what each firing enqueues: prefixes (ending with /), images or local paths')
     .option('--cron <expr>', 'cron expression, e.g. "0 3 * * *" (UTC unless --tz)')
     .option('--every <duration>', 'fixed interval: 30s, 15m, 1h, 1h30m, 1d')
-    .option('--tz <zone>', 'IANA time zone for --cron, e.g. Europe/Paris');
+    .option('--tz <zone>', 'IANA time zone for --cron, e.g. Europe/Paris')
+    .option(
+      '--allow-sub-minute',
+      'allow firings less than 60 s apart (down to 1 s) and a cron seconds field; each firing is a whole run',
+    );
   addConnectionOptions(addEnqueueOptions(add))
     .option(
       '--incremental',
@@ -41,7 +46,7 @@ export function register(program: Command): void {
     .option('--json', 'print the stored schedule as JSON')
     .addHelpText(
       'after',
-      '\nEach firing enqueues a new run <name>-<UTC firing time> (a retried firing reuses that id, so it never\n' +
+      '\nEach firing enqueues a new run sched.<name>.<UTC firing time> (a retried firing reuses that id, so it never\n' +
         'runs twice). --every fires once right away, then at every interval; --cron follows the expression.\n' +
         'Running workers fire schedules (zeroshot worker); no extra process is needed.\n\n' +
         '--incremental: the schedule remembers the ETag of every image it ENQUEUED (Redis hash\n' +
@@ -58,6 +63,7 @@ export function register(program: Command): void {
         if (flags.cron !== undefined) opts.cron = flags.cron;
         if (flags.every !== undefined) opts.everyMs = parseDuration(flags.every, '--every');
         if (flags.tz) opts.tz = flags.tz;
+        if (flags.allowSubMinute) opts.allowSubMinute = true;
         const info = await addSchedule(name, opts, depsFrom(flags));
         if (flags.json) json(info);
         else {

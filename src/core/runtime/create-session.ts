@@ -11,6 +11,11 @@ import {
 } from './runtime-options.js';
 import { warnOnce } from './warn-once.js';
 
+// ORT's process-wide logger (read once, at the first session) prints its own red lines when the CUDA
+// provider library cannot load; createSession reports that once, naming the library. Every ORT failure
+// still reaches us as an exception with its message.
+ort.env.logLevel = 'fatal';
+
 export interface CreatedSession {
   session: ort.InferenceSession;
   /** The provider that actually runs the graph (the first one of the list that could be used). */
