@@ -15,6 +15,8 @@ export const LIMITS = {
   maxUriChars: 2_048,
   /** Upper bound of one serialized job payload. */
   maxPayloadBytes: 1_048_576,
+  /** Label scores in one part file: (labels kept per image) x (chunk size), checked at enqueue. */
+  maxScoresPerPart: 2_000_000,
 } as const;
 
 const uri = z

@@ -14,6 +14,8 @@ export const ENQUEUE_DEFAULTS = {
   backoffMs: 2_000,
   /** Queued-but-unfinished chunks of one run above which the producer waits for workers (bounds Redis). */
   maxPendingChunks: 10_000,
+  /** Labels kept per image unless `topK` says otherwise (`'all'` keeps every label). */
+  topK: 5,
 } as const;
 
 /** Everything `enqueueRun` accepts. `sources` and/or `manifest` say which images; the rest is the RunSpec. */
@@ -26,7 +28,8 @@ export interface EnqueueOptions {
   templates?: string[];
   ensemble?: string;
   mode?: 'softmax' | 'sigmoid' | 'multilabel';
-  topK?: number;
+  /** Labels kept per image, best first: a number, or `'all'`. Default 5 (ENQUEUE_DEFAULTS.topK). */
+  topK?: number | 'all';
   threshold?: number;
   /** Results go to `<output>/<runId>/part-<chunk>.jsonl` and `_SUMMARY.json`. */
   output: string;
@@ -86,7 +89,11 @@ export const enqueueOptionsSchema = z
         error: '--mode must be one of softmax, sigmoid, multilabel',
       })
       .optional(),
-    topK: positiveInt('--top-k', LIMITS.maxLabels).optional(),
+    topK: z
+      .union([positiveInt('--top-k', LIMITS.maxLabels), z.literal('all')], {
+        error: '--top-k must be a whole number from 1 or "all"',
+      })
+      .optional(),
     threshold: z
       .number({ error: '--threshold must be a number' })
       .min(0, '--threshold must be between 0 and 1')

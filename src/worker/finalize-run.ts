@@ -8,6 +8,7 @@ import type { ChunkResult } from './chunk-processor.js';
 import { formatZodError } from './chunk-processor.js';
 import { unrecoverable } from './error-policy.js';
 import { templateOptions } from './label-embeddings.js';
+import { writeOutput } from './output-policy.js';
 import { unreadableReason } from './poison-tolerant-worker.js';
 import { buildRunSummary, type RunSummary } from './run-summary.js';
 import type { WorkerClassifier } from './worker-classifier.js';
@@ -19,6 +20,8 @@ export interface FinalizeDeps {
   log: Logger;
   /** Delay before re-checking a run whose listing is not sealed yet. */
   retryMs: number;
+  /** How long the summary write waits out an output outage (--output-retry-ms). Default 0. */
+  outputRetryMs?: number;
   /** The engine's template resolution, so the summary lists the templates actually used. */
   resolveTemplates?: (opts: TemplateOptions) => string[];
 }
@@ -133,7 +136,9 @@ export function createFinalizeProcessor(deps: FinalizeDeps) {
     });
     if (spec.report) await writeReport(deps, spec, summary, log);
     const json = `${JSON.stringify(summary, null, 2)}\n`;
-    await deps.storage.put(summaryUri(spec.output, runId), json, { contentType: 'application/json' });
+    await writeOutput('the run summary', { budgetMs: deps.outputRetryMs ?? 0, log }, () =>
+      deps.storage.put(summaryUri(spec.output, runId), json, { contentType: 'application/json' }),
+    );
     await deps.runs.complete(runId, state, JSON.stringify(summary), finishedAt.toISOString());
     log.info({ counts: summary.counts, state }, 'run finalized: _SUMMARY.json written');
     return summary;
