@@ -158,7 +158,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
     redis = createRedis(config.redisUrl, { env });
     redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
     storage = opts.storage ?? createStorage(opts.storageConfig ?? storageConfigFromEnv(env));
-    const runs = new RunStore(redis, config.queuePrefix);
+    const runs = new RunStore(redis, config.queuePrefix, { retentionMs: config.runRetentionMs });
     const texts = new SharedTextEmbeddings({
       redis,
       prefix: config.queuePrefix,
