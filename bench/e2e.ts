@@ -43,6 +43,7 @@ const HELP = `usage: node dist/bench/e2e.js [options]
   --label-counts LIST    label-set sizes (default 10,100,1000; quick 10,100)
   --via api|cli          submit runs with the producer API in this process (default) or with
                          \`zeroshot enqueue ... --wait --json\` child processes
+  --gpus N               baseline with N workers, one per GPU (CUDA_VISIBLE_DEVICES=i; default 1 worker)
   --repeat N             baseline (headline) runs, each with its own bound probes (default 3; quick 1)
   --only LIST            run only these groups: ${SCENARIOS.join(',')}
   --out NAME             results name under bench/results (default <date>)`;
@@ -60,6 +61,7 @@ const { values } = parseArgs({
     'label-counts': { type: 'string' },
     only: { type: 'string' },
     repeat: { type: 'string' },
+    gpus: { type: 'string' },
     via: { type: 'string', default: 'api' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -87,6 +89,7 @@ const labelCounts = intListOption(
   quick ? [10, 100] : [10, 100, 1000],
 );
 const repeat = intOption('repeat', values.repeat, quick ? 1 : 3);
+const gpus = values.gpus === undefined ? undefined : intOption('gpus', values.gpus, 1);
 const only = new Set<string>(values.only ? values.only.split(',').map((s) => s.trim()) : SCENARIOS);
 for (const g of only) {
   if (!(SCENARIOS as readonly string[]).includes(g))
@@ -356,8 +359,8 @@ try {
   if (wants('baseline')) {
     await group(
       'baseline',
-      1,
-      {},
+      gpus ?? 1,
+      gpus ? { onePerGpu: true } : {},
       Array.from({ length: repeat }, (_, i) => ({
         name: repeat > 1 ? `baseline-${i + 1}` : 'baseline',
         prefix: prefixes.main,

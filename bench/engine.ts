@@ -13,6 +13,7 @@ import {
   createClassifier,
   ImagePreprocessor,
   loadModelSpec,
+  parseDtype,
   TextEncoder,
   VisionEncoder,
 } from '../src/core/index.js';
@@ -35,6 +36,7 @@ import { median, round, timeRepeated } from './support/timing.js';
 
 const HELP = `usage: node dist/bench/engine.js [options]
   --model DIR                 model directory (default .cache/models/clip-b32-stand-in)
+  --dtype DTYPE               weight variant (default: the engine's, fp16 on CUDA when present)
   --quick                     short smoke run (1 pass, batch 1/8, short timings)
   --rounds N                  interleaved rounds of decode / vision / classify / transformers.js (default 5)
   --batch-sizes LIST          vision batch sizes to time (default 1,8,16,32)
@@ -55,6 +57,7 @@ const HELP = `usage: node dist/bench/engine.js [options]
 const { values } = parseArgs({
   options: {
     model: { type: 'string' },
+    dtype: { type: 'string' },
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     'batch-sizes': { type: 'string' },
@@ -101,7 +104,8 @@ const startedAt = new Date();
 const machineBefore = machineInfo();
 const photos = loadPhotos();
 const labels = makeLabels(labelCount);
-const spec = await loadModelSpec(modelDir);
+const dtype = values.dtype === undefined ? undefined : parseDtype(values.dtype, '--dtype');
+const spec = await loadModelSpec(modelDir, { dtype });
 const runtime = intraOpThreads === undefined ? {} : { intraOpThreads };
 log(
   `model ${spec.id} (${modelDir}), ${photos.length} photos, ${cores} cores, load ${os.loadavg()[0]?.toFixed(2)}`,
@@ -187,6 +191,7 @@ const bestBatch = characterisedBound.bestBatchSize;
 // 2. The contenders, loaded and warmed up: our classifier in this process, transformers.js in its own
 const classifier = await createClassifier({
   model: modelDir,
+  dtype: spec.dtype,
   resize,
   ...(classifyBatchSize === undefined ? {} : { batchSize: classifyBatchSize }),
   ...(maxWaitMs === undefined ? {} : { maxWaitMs }),
@@ -299,7 +304,7 @@ const result = {
   finishedAt: new Date().toISOString(),
   quick,
   machine: { ...machineBefore, loadAverageAfter: machineInfo().loadAverage },
-  model: { id: spec.id, dir: modelDir, provider, imageSize },
+  model: { id: spec.id, dir: modelDir, dtype: spec.dtype, provider, imageSize },
   settings: {
     rounds,
     labels: labelCount,

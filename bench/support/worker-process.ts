@@ -15,6 +15,8 @@ export interface WorkerSettings {
   concurrency?: number;
   intraOpThreads?: number;
   extraArgs?: string[];
+  /** One worker per GPU: worker i sees only GPU i (CUDA_VISIBLE_DEVICES=i). */
+  onePerGpu?: boolean;
 }
 
 export class WorkerProcess {
@@ -107,7 +109,10 @@ export class WorkerProcess {
 export async function startWorkers(n: number, settings: WorkerSettings, env: NodeJS.ProcessEnv) {
   const workers: WorkerProcess[] = [];
   try {
-    for (let i = 0; i < n; i++) workers.push(await WorkerProcess.start(settings, env));
+    for (let i = 0; i < n; i++) {
+      const own = settings.onePerGpu ? { ...env, CUDA_VISIBLE_DEVICES: String(i) } : env;
+      workers.push(await WorkerProcess.start(settings, own));
+    }
   } catch (err) {
     await Promise.allSettled(workers.map((w) => w.stop()));
     throw err;

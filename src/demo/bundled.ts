@@ -14,25 +14,15 @@ const hasImages = (dir: string) =>
 
 /**
  * What the demo falls back to when it has no real model, and the photos it labels: the repository's own
- * test fixtures (a random-weight CLIP and redistributable photos); the shared folder
- * (`ZEROSHOT_SHARED_DIR`) only where the fixtures are absent.
+ * test fixtures (a random-weight CLIP and redistributable photos, test/fixtures/LICENSES.md), so the demo
+ * needs nothing outside the clone.
  */
-export function bundledFiles(env: NodeJS.ProcessEnv = process.env): {
-  modelDir?: string;
-  photosDir?: string;
-} {
+export function bundledFiles(): { modelDir?: string; photosDir?: string } {
   const fixtures = path.join(REPO_ROOT, 'test', 'fixtures');
-  const shared = env.ZEROSHOT_SHARED_DIR ? path.resolve(REPO_ROOT, env.ZEROSHOT_SHARED_DIR) : undefined;
-  const models = [
-    path.join(fixtures, 'tiny-clip'),
-    ...(shared ? [path.join(shared, 'models', 'clip-tiny-random')] : []),
-  ];
-  const photos = [
-    path.join(fixtures, 'photos'),
-    ...(shared ? [path.join(shared, 'images', 'imagenet-dev')] : []),
-  ];
+  const modelDir = path.join(fixtures, 'tiny-clip');
+  const photosDir = path.join(fixtures, 'photos');
   return {
-    modelDir: models.find((d) => existsSync(path.join(d, 'config.json'))),
-    photosDir: photos.find(hasImages),
+    ...(existsSync(path.join(modelDir, 'config.json')) ? { modelDir } : {}),
+    ...(hasImages(photosDir) ? { photosDir } : {}),
   };
 }

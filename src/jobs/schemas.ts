@@ -15,6 +15,8 @@ export const LIMITS = {
   maxUriChars: 2_048,
   /** Upper bound of one serialized job payload. */
   maxPayloadBytes: 1_048_576,
+  /** Label scores in one part file: (labels kept per image) x (chunk size), checked at enqueue. */
+  maxScoresPerPart: 2_000_000,
 } as const;
 
 const uri = z
@@ -54,6 +56,9 @@ export const runSpecSchema = z
     incremental: z.boolean().default(false),
     storeEmbeddings: z.boolean().default(false),
     reuseEmbeddings: z.boolean().default(false),
+    /** Write `report.html` (zeroshot report) next to `_SUMMARY.json` at finalize. Only set when true, so
+     * workers that predate it still accept the other specs. */
+    report: z.literal(true).optional(),
   })
   .strict();
 

@@ -14,6 +14,8 @@ export const ENQUEUE_DEFAULTS = {
   backoffMs: 2_000,
   /** Queued-but-unfinished chunks of one run above which the producer waits for workers (bounds Redis). */
   maxPendingChunks: 10_000,
+  /** Labels kept per image unless `topK` says otherwise (`'all'` keeps every label). */
+  topK: 5,
 } as const;
 
 /** Everything `enqueueRun` accepts. `sources` and/or `manifest` say which images; the rest is the RunSpec. */
@@ -26,7 +28,8 @@ export interface EnqueueOptions {
   templates?: string[];
   ensemble?: string;
   mode?: 'softmax' | 'sigmoid' | 'multilabel';
-  topK?: number;
+  /** Labels kept per image, best first: a number, or `'all'`. Default 5 (ENQUEUE_DEFAULTS.topK). */
+  topK?: number | 'all';
   threshold?: number;
   /** Results go to `<output>/<runId>/part-<chunk>.jsonl` and `_SUMMARY.json`. */
   output: string;
@@ -40,6 +43,8 @@ export interface EnqueueOptions {
   runId?: string;
   storeEmbeddings?: boolean;
   reuseEmbeddings?: boolean;
+  /** Write `<output>/<runId>/report.html` (see src/report) when the run finalizes. */
+  report?: boolean;
   /** Extensions kept when listing prefixes (case-insensitive, without dot). Default DEFAULT_EXTENSIONS. */
   extensions?: string[];
   /** picomatch globs relative to each listed prefix; a pattern without `/` matches the file name at any depth. */
@@ -84,7 +89,11 @@ export const enqueueOptionsSchema = z
         error: '--mode must be one of softmax, sigmoid, multilabel',
       })
       .optional(),
-    topK: positiveInt('--top-k', LIMITS.maxLabels).optional(),
+    topK: z
+      .union([positiveInt('--top-k', LIMITS.maxLabels), z.literal('all')], {
+        error: '--top-k must be a whole number from 1 or "all"',
+      })
+      .optional(),
     threshold: z
       .number({ error: '--threshold must be a number' })
       .min(0, '--threshold must be between 0 and 1')
@@ -99,6 +108,7 @@ export const enqueueOptionsSchema = z
     runId: z.string().regex(ID_PATTERN, '--run-id must match [A-Za-z0-9][A-Za-z0-9_.-]{0,127}').optional(),
     storeEmbeddings: z.boolean().optional(),
     reuseEmbeddings: z.boolean().optional(),
+    report: z.boolean().optional(),
     extensions: stringList('--ext')
       .min(1, '--ext needs at least one extension')
       .refine(

@@ -2,7 +2,8 @@ import { UsageError } from '../core/errors/index.js';
 import { validateLabels } from '../core/scoring/labels.js';
 import { resolveTemplates } from '../core/scoring/templates.js';
 import { LIMITS, PAYLOAD_VERSION, type RunSpec, runSpecSchema } from '../jobs/index.js';
-import type { EnqueueOptions } from './options.js';
+import { ENQUEUE_DEFAULTS, type EnqueueOptions } from './options.js';
+import { checkPartSize } from './part-size.js';
 
 /**
  * Builds and validates the RunSpec written once into the run hash. Throws UsageError (INVALID_LABELS for the
@@ -23,6 +24,8 @@ export async function buildRunSpec(
       ...(opts.ensemble ? { ensemble: opts.ensemble } : {}),
     });
   }
+  const topK = opts.topK === 'all' ? undefined : (opts.topK ?? ENQUEUE_DEFAULTS.topK);
+  checkPartSize(labels.length, topK, opts.chunkSize ?? ENQUEUE_DEFAULTS.chunkSize);
   const candidate = {
     v: PAYLOAD_VERSION,
     runId,
@@ -30,7 +33,7 @@ export async function buildRunSpec(
     ...(opts.templates?.length ? { templates: opts.templates } : {}),
     ...(opts.ensemble ? { ensemble: opts.ensemble } : {}),
     mode: opts.mode ?? 'softmax',
-    ...(opts.topK !== undefined ? { topK: opts.topK } : {}),
+    ...(topK !== undefined ? { topK } : {}),
     ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}),
     output,
     source: source.slice(0, 1_000),
@@ -39,6 +42,7 @@ export async function buildRunSpec(
     incremental: opts.incremental ?? false,
     storeEmbeddings: opts.storeEmbeddings ?? false,
     reuseEmbeddings: opts.reuseEmbeddings ?? false,
+    ...(opts.report ? { report: true as const } : {}),
   };
   const res = runSpecSchema.safeParse(candidate);
   if (!res.success) {

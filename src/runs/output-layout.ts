@@ -6,9 +6,11 @@ import { joinUri } from '../storage/uri.js';
  * Where a run's files go, under `<output>/<runId>/`:
  *   part-<chunk 6 digits>.jsonl               one line per image (result or error)
  *   embeddings/part-<chunk 6 digits>.f16      stored image embeddings (`--store-embeddings`)
+ *   report.html                               with `enqueue --report`: zeroshot report's page
  *   _SUMMARY.json                             written last: the run is complete
  */
 export const SUMMARY_NAME = '_SUMMARY.json';
+export const REPORT_NAME = 'report.html';
 
 const chunkNumber = (index: number) => {
   if (!Number.isInteger(index) || index < 0) {
@@ -34,5 +36,7 @@ export const partUri = (output: string, runId: string, index: number) =>
 
 export const packUri = (output: string, runId: string, index: number) =>
   joinUri(output, checkRunId(runId), 'embeddings', `part-${chunkNumber(index)}.f16`);
+
+export const reportUri = (output: string, runId: string) => joinUri(output, checkRunId(runId), REPORT_NAME);
 
 export const summaryUri = (output: string, runId: string) => joinUri(output, checkRunId(runId), SUMMARY_NAME);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { UsageError } from '../core/errors/usage-error.js';
 import { int } from '../core/options.js';
 import { redactUrl } from '../observability/logger.js';
@@ -49,6 +50,8 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Stor
   if (attempts !== undefined) config.maxAttempts = attempts;
   const timeout = envInt(env, 'ZEROSHOT_S3_TIMEOUT_MS', 100, 3_600_000);
   if (timeout !== undefined) config.requestTimeoutMs = timeout;
+  const roots = parseFileRoots(env.ZEROSHOT_FILE_ROOTS, 'ZEROSHOT_FILE_ROOTS');
+  if (roots) config.fileRoots = roots;
   const listApi = env.ZEROSHOT_S3_LIST_API?.trim().toLowerCase();
   if (listApi === 'v1' || listApi === 'v2') config.listApi = listApi;
   else if (listApi) {
@@ -58,6 +61,23 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Stor
     );
   }
   return config;
+}
+
+/** `/data/a:/data/b` → absolute directories; undefined when unset or empty. */
+export function parseFileRoots(raw: string | undefined, name: string): string[] | undefined {
+  const roots = (raw ?? '')
+    .split(path.delimiter)
+    .map((r) => r.trim())
+    .filter(Boolean);
+  if (roots.length === 0) return undefined;
+  const relative = roots.find((r) => !path.isAbsolute(r));
+  if (relative !== undefined) {
+    throw new UsageError(
+      'INVALID_OPTION',
+      `${name} must list absolute directories separated by "${path.delimiter}" (got ${JSON.stringify(relative)})`,
+    );
+  }
+  return roots;
 }
 
 /** Checks a config object up front; messages name the bad option and what is allowed. */
@@ -98,6 +118,13 @@ export function validateStorageConfig(config: StorageConfig): void {
   int('retryBaseDelayMs', 0, 60_000);
   int('retryMaxDelayMs', 0, 600_000);
   int('listPageSize', 1, 1000);
+  if (
+    config.fileRoots !== undefined &&
+    (!Array.isArray(config.fileRoots) ||
+      !config.fileRoots.every((r) => typeof r === 'string' && path.isAbsolute(r)))
+  ) {
+    bad('fileRoots', 'a list of absolute directory paths', config.fileRoots);
+  }
   if (config.listApi !== undefined && config.listApi !== 'v1' && config.listApi !== 'v2') {
     bad('listApi', "'v1' or 'v2'", config.listApi);
   }

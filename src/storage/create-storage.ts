@@ -33,7 +33,7 @@ export function createStorage(config: StorageConfig = storageConfigFromEnv()): S
     (config.metrics ?? metrics()).retries.inc({ kind: 'storage' });
     (config.onRetry ?? defaultOnRetry)(info);
   };
-  const file = new FileBackend();
+  const file = new FileBackend(config.fileRoots ? { roots: config.fileRoots } : {});
   let s3: S3Backend | undefined;
   let closed = false;
   const backend = (uri: string): FileBackend | S3Backend => {

@@ -2,7 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { StorageError, type StorageErrorCode } from './storage-error.js';
+import { FileRoots } from './file-roots.js';
+import { fsCode, mapFsError } from './fs-errors.js';
+import { type PutBody, writeBody } from './put-body.js';
+import { readRegularFile } from './read-regular-file.js';
+import { StorageError } from './storage-error.js';
 import type { GetOptions, ListOptions, ObjectInfo, PutOptions } from './types.js';
 import { parseUri } from './uri.js';
 
@@ -20,23 +24,6 @@ const STAT_BATCH = 64;
 export function fileEtag(st: { size: number | bigint; mtimeNs?: bigint; mtimeMs: number | bigint }): string {
   const ns = st.mtimeNs ?? BigInt(Math.round(Number(st.mtimeMs) * 1e6));
   return createHash('sha256').update(`${st.size}:${ns}`).digest('hex').slice(0, 32);
-}
-
-function fsCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
-}
-
-const TRANSIENT_FS = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EINTR', 'ETIMEDOUT']);
-
-function mapFsError(err: unknown, op: string, uri: string): StorageError {
-  if (err instanceof StorageError) return err;
-  const code = fsCode(err);
-  let mapped: StorageErrorCode = 'STORAGE_FAILED';
-  if (code === 'ENOENT' || code === 'ENOTDIR') mapped = 'STORAGE_NOT_FOUND';
-  else if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') mapped = 'STORAGE_ACCESS_DENIED';
-  else if (code && TRANSIENT_FS.has(code)) mapped = 'STORAGE_TRANSIENT';
-  const what = mapped === 'STORAGE_NOT_FOUND' ? 'not found' : `failed (${code ?? (err as Error)?.message})`;
-  return new StorageError(mapped, `${op} ${uri}: ${what}`, { cause: err, uri });
 }
 
 /** Key order as S3 sorts keys: by UTF-8 bytes. Directories sort as "name/" so the walk is in key order. */
@@ -73,8 +60,16 @@ async function fsyncDir(dir: string): Promise<void> {
 
 /** `file:///abs/dir/...` backend. Every operation is a plain fs call; puts are atomic via rename. */
 export class FileBackend {
+  private readonly roots: FileRoots;
+
+  /** `roots`: when non-empty, reads (list, get, head) are confined to these directories. */
+  constructor(opts: { roots?: readonly string[] } = {}) {
+    this.roots = new FileRoots(opts.roots);
+  }
+
   async *list(prefixUri: string, opts: ListOptions = {}): AsyncGenerator<ObjectInfo> {
     const p = filePath(prefixUri);
+    await this.roots.resolve(p.endsWith('/') ? p : path.dirname(p), 'list', prefixUri);
     const isDirPrefix = p.endsWith('/');
     const root = isDirPrefix ? p : `${path.dirname(p)}/`;
     const namePrefix = isDirPrefix ? '' : path.basename(p);
@@ -149,54 +144,38 @@ export class FileBackend {
     }
   }
 
+  /** Regular files only, read with a bound (see readRegularFile); confined to the roots when configured. */
   async get(uri: string, opts: GetOptions = {}): Promise<{ body: Buffer; etag?: string }> {
     const p = filePath(uri);
     if (p.endsWith('/'))
       throw new StorageError('STORAGE_INVALID_URI', `get ${uri}: a prefix is not an object`, { uri });
     checkAborted(opts.signal);
-    let fh: Awaited<ReturnType<typeof open>> | undefined;
-    try {
-      fh = await open(p, 'r');
-      const st = await fh.stat({ bigint: true });
-      if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOENT' });
-      const size = Number(st.size);
-      if (opts.maxBytes !== undefined && size > opts.maxBytes) {
-        throw new StorageError(
-          'STORAGE_TOO_LARGE',
-          `get ${uri}: ${size} bytes exceeds the limit of ${opts.maxBytes}`,
-          {
-            uri,
-          },
-        );
-      }
-      const body = await fh.readFile({ signal: opts.signal });
-      if (opts.maxBytes !== undefined && body.length > opts.maxBytes) {
-        throw new StorageError('STORAGE_TOO_LARGE', `get ${uri}: more than ${opts.maxBytes} bytes`, { uri });
-      }
-      return { body, etag: fileEtag(st) };
-    } catch (err) {
-      if ((err as Error)?.name === 'AbortError') throw err;
-      throw mapFsError(err, 'get', uri);
-    } finally {
-      await fh?.close();
-    }
+    const real = await this.roots.resolve(p, 'get', uri);
+    const { body, stats } = await readRegularFile(real, uri, {
+      ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      noFollow: this.roots.enabled,
+    });
+    return { body, etag: fileEtag(stats) };
   }
 
   async head(uri: string): Promise<ObjectInfo | undefined> {
     const p = filePath(uri);
     if (p.endsWith('/')) return undefined;
     try {
+      await this.roots.resolve(p, 'head', uri);
       const st = (await stat(p, { bigint: true })) as unknown as Stats & { mtimeNs?: bigint };
       return st.isFile() ? toInfo(uri, st) : undefined;
     } catch (err) {
       const code = fsCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      if (err instanceof StorageError && err.code === 'STORAGE_NOT_FOUND') return undefined;
       throw mapFsError(err, 'head', uri);
     }
   }
 
   /** Write to a temp file in the same directory, fsync, rename over the target, fsync the directory. */
-  async put(uri: string, body: Buffer | string, _opts: PutOptions = {}): Promise<{ etag?: string }> {
+  async put(uri: string, body: PutBody, _opts: PutOptions = {}): Promise<{ etag?: string }> {
     const p = filePath(uri);
     if (p.endsWith('/'))
       throw new StorageError('STORAGE_INVALID_URI', `put ${uri}: a prefix is not an object`, { uri });
@@ -206,11 +185,16 @@ export class FileBackend {
       `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${path.basename(p)}`.slice(0, 255),
     );
     try {
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true }).catch((err) => {
+        // mkdir -p over a regular file answers EEXIST; the real problem is that it is not a directory.
+        throw fsCode(err) === 'EEXIST'
+          ? Object.assign(new Error(`${dir} is a file`), { code: 'ENOTDIR' })
+          : err;
+      });
       const fh = await open(tmp, 'wx', 0o644);
       let st: Stats & { mtimeNs?: bigint };
       try {
-        await fh.writeFile(body);
+        await writeBody(fh, body);
         await fh.sync();
         st = (await fh.stat({ bigint: true })) as unknown as Stats & { mtimeNs?: bigint };
       } finally {

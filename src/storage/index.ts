@@ -8,7 +8,10 @@
  *   backoff, `maxAttempts` in total, each retry counted in zeroshot_retries_total{kind="storage"}.
  * - file: ETag = hash of size + mtime (fileEtag), atomic put (temp file + fsync + rename), listing in S3
  *   key order, symlinked files followed, symlinked directories skipped.
- * - Errors: StorageError with STORAGE_* codes; only STORAGE_TRANSIENT is `retryable`.
+ * - file reads: regular files only, bounded (read-regular-file.ts), optionally confined to root
+ *   directories (file-roots.ts, `fileRoots` / ZEROSHOT_FILE_ROOTS).
+ * - Errors: StorageError with STORAGE_* codes; only STORAGE_TRANSIENT is `retryable`; file-system errors
+ *   keep their errno in `osCode` and name it in the message (fs-errors.ts).
  */
 export { STORAGE_DEFAULTS, storageConfigFromEnv } from './config.js';
 export { createStorage } from './create-storage.js';
@@ -16,8 +19,10 @@ export { classifyS3Error } from './s3-errors.js';
 export { StorageError, type StorageErrorCode } from './storage-error.js';
 export type {
   GetOptions,
+  LineSource,
   ListOptions,
   ObjectInfo,
+  PutBody,
   PutOptions,
   RetryInfo,
   Storage,

@@ -10,6 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { STORAGE_DEFAULTS } from './config.js';
+import { bodyBytes, type PutBody } from './put-body.js';
 import { type RetryPolicy, withRetry } from './retry.js';
 import { createS3Client } from './s3-client.js';
 import { mapS3Error } from './s3-errors.js';
@@ -39,9 +40,14 @@ async function readBody(
   uri: string,
   maxBytes: number | undefined,
   contentLength: number | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
+  // The SDK's abortSignal stops the request, not necessarily a body already streaming: a body trickling
+  // one byte at a time must still end at the caller's deadline.
+  const onAbort = () => body.destroy(signal?.reason ?? new Error('aborted'));
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const chunk of body) {
       const buf = chunk as Buffer;
@@ -52,6 +58,7 @@ async function readBody(
       chunks.push(buf);
     }
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     body.destroy();
   }
   if (contentLength !== undefined && total !== contentLength) {
@@ -175,7 +182,7 @@ export class S3Backend {
           { uri },
         );
       }
-      const buf = body ? await readBody(body, uri, maxBytes, res.ContentLength) : Buffer.alloc(0);
+      const buf = body ? await readBody(body, uri, maxBytes, res.ContentLength, signal) : Buffer.alloc(0);
       const etag = stripQuotes(res.ETag);
       return etag === undefined ? { body: buf } : { body: buf, etag };
     });
@@ -202,10 +209,10 @@ export class S3Backend {
   }
 
   /** S3 PUT is atomic: readers see the old object or the new one. */
-  async put(uri: string, body: Buffer | string, opts: PutOptions = {}): Promise<{ etag?: string }> {
+  async put(uri: string, body: PutBody, opts: PutOptions = {}): Promise<{ etag?: string }> {
     const { bucket, key } = s3Parts(uri);
     requireObjectKey('put', uri, key);
-    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    const bytes = bodyBytes(body);
     const res = await this.run('put', uri, undefined, () =>
       this.client.send(
         new PutObjectCommand({

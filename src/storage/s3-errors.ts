@@ -69,6 +69,8 @@ export function classifyS3Error(err: unknown): StorageErrorCode {
   const name = e.name ?? '';
   const status = httpStatusOf(err);
   if (BUCKET_NAMES.has(name)) return 'STORAGE_BUCKET_NOT_FOUND';
+  // A 403 too, but not a permission problem: the object is in Glacier / Deep Archive.
+  if (name === 'InvalidObjectState') return 'STORAGE_ARCHIVED';
   if (NOT_FOUND_NAMES.has(name) || status === 404) return 'STORAGE_NOT_FOUND';
   if (DENIED_NAMES.has(name) || status === 403 || status === 401) return 'STORAGE_ACCESS_DENIED';
   if (TRANSIENT_NAMES.has(name) || e.$retryable) return 'STORAGE_TRANSIENT';
@@ -106,6 +108,9 @@ export function mapS3Error(err: unknown, op: string, uri: string, secrets: strin
       break;
     case 'STORAGE_BUCKET_NOT_FOUND':
       message = `${where}: the bucket does not exist${http}`;
+      break;
+    case 'STORAGE_ARCHIVED':
+      message = `${where}: the object is archived (InvalidObjectState${http}): restore it before reading`;
       break;
     case 'STORAGE_ACCESS_DENIED':
       message =

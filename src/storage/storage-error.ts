@@ -14,14 +14,17 @@ export class StorageError extends ZeroshotError {
   readonly uri: string | undefined;
   /** HTTP status of the last response, when the backend is HTTP based. */
   readonly status: number | undefined;
+  /** The operating system's error code (ENOTDIR, EROFS, EACCES...), when the backend is the file system. */
+  readonly osCode: string | undefined;
 
   constructor(
     code: StorageErrorCode,
     message: string,
-    options: { cause?: unknown; uri?: string; status?: number } = {},
+    options: { cause?: unknown; uri?: string; status?: number; osCode?: string } = {},
   ) {
     super(code, message, { cause: options.cause, retryable: code === 'STORAGE_TRANSIENT' });
     this.uri = options.uri;
     this.status = options.status;
+    this.osCode = options.osCode;
   }
 }

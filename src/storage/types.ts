@@ -1,7 +1,11 @@
+import type { PutBody } from './put-body.js';
+
 /**
  * The one storage contract used by producer and worker. Backends: `s3://bucket/key` and `file:///abs/path`.
  * URIs are always absolute; a "prefix" URI ends with `/`.
  */
+export type { LineSource, PutBody } from './put-body.js';
+
 export interface ObjectInfo {
   uri: string;
   /** Bytes. */
@@ -41,8 +45,11 @@ export interface Storage {
   get(uri: string, opts?: GetOptions): Promise<{ body: Buffer; etag?: string }>;
   /** undefined when the object does not exist. */
   head(uri: string): Promise<ObjectInfo | undefined>;
-  /** Atomic: readers see the old object or the new one, never a partial one. */
-  put(uri: string, body: Buffer | string, opts?: PutOptions): Promise<{ etag?: string }>;
+  /**
+   * Atomic: readers see the old object or the new one, never a partial one. A `LineSource` body is written
+   * line by line (file: streamed to the temp file; S3: one PutObject of the joined bytes).
+   */
+  put(uri: string, body: PutBody, opts?: PutOptions): Promise<{ etag?: string }>;
   /** Idempotent: deleting an object that does not exist succeeds (as on S3). */
   delete(uri: string): Promise<void>;
   close(): void;
@@ -74,6 +81,12 @@ export interface StorageConfig {
    * whose V2 paging is broken. Env: `ZEROSHOT_S3_LIST_API`.
    */
   listApi?: 'v1' | 'v2';
+  /**
+   * `file://` confinement: when set, reads (list, get, head) of paths outside these absolute directories
+   * (after resolving symbolic links) fail with STORAGE_OUTSIDE_ROOTS. Env: `ZEROSHOT_FILE_ROOTS`
+   * (separated by `:`). Writes (the run output) are not confined.
+   */
+  fileRoots?: string[];
   /** Called before each retry (after the metric zeroshot_retries_total{kind="storage"} is incremented). */
   onRetry?: (info: RetryInfo) => void;
   /**

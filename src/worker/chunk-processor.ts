@@ -11,8 +11,11 @@ import { type RunRecord, type RunStore, runSpecOf } from '../runs/index.js';
 import type { Storage } from '../storage/types.js';
 import type { EmbeddingStore, StoredRow } from './embeddings/index.js';
 import { judgeImageError, unrecoverable, type Verdict } from './error-policy.js';
+import { assertStillOwner, FencedError } from './fence.js';
+import { type FetchBudget, fetchWithBudget } from './fetch-budget.js';
 import { fetchImage } from './fetch-image.js';
 import type { LabelEmbeddingSource } from './label-embeddings.js';
+import { writeOutput } from './output-policy.js';
 import { unreadableReason } from './poison-tolerant-worker.js';
 import { ThrottledProgress } from './progress-reporter.js';
 import { writePart } from './result-writer.js';
@@ -41,6 +44,12 @@ export interface ChunkProcessorDeps {
   inFlight: Semaphore;
   fetchConcurrency: number;
   maxImageBytes: number;
+  /** Deadline and retryable attempts of each image fetch. */
+  fetchBudget: FetchBudget;
+  /** How long result writes wait out an output outage before the chunk fails (--output-retry-ms). */
+  outputRetryMs: number;
+  /** The job lock duration, used to check (by extending it) that this worker still owns a chunk. */
+  lockDurationMs: number;
   /** http(s) image sources (default: none allowed). */
   httpSources?: HttpSourcePolicy;
   /** Stored image embeddings (`--store-embeddings` / `--reuse-embeddings`), see ./embeddings. */
@@ -128,6 +137,7 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
       deps.progressIntervalMs ?? 500,
     );
     let abort: JobAborted | undefined;
+    const transientFailures: unknown[] = [];
     const modelId = deps.classifier.info.id;
     const scoreOptions = {
       mode: spec.mode,
@@ -145,10 +155,13 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
         if (!embedding) {
           const endFetch = stage('fetch');
           const fetched = await fetchSlots.use(() =>
-            fetchImage(deps.storage, image.uri, {
-              maxBytes: deps.maxImageBytes,
-              httpSources: deps.httpSources ?? NO_HTTP_SOURCES,
-            }),
+            fetchWithBudget(image.uri, deps.fetchBudget, deps.shutdown, (signal) =>
+              fetchImage(deps.storage, image.uri, {
+                maxBytes: deps.maxImageBytes,
+                httpSources: deps.httpSources ?? NO_HTTP_SOURCES,
+                signal,
+              }),
+            ),
           );
           endFetch();
           // The ETag of the bytes actually scored (the listing's may be older).
@@ -165,11 +178,13 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
         lines[i] = { image: image.uri, ...(etag ? { etag } : {}), labels, model: modelId };
         result.ok++;
       } catch (err) {
+        if (deps.shutdown?.aborted) return;
         const verdict = judgeImageError(err);
         if (verdict.kind === 'image') {
           lines[i] = { image: image.uri, ...(etag ? { etag } : {}), error: verdict.info };
           result.failed++;
           result.codes[verdict.info.code] = (result.codes[verdict.info.code] ?? 0) + 1;
+          if (verdict.transient) transientFailures.push(err);
         } else {
           abort ??= new JobAborted(verdict, err);
         }
@@ -194,6 +209,10 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
       throw new Error('worker shut down before the chunk was finished');
     }
 
+    // Every image failed transiently: an outage of the source, not bad objects. Retry the chunk later.
+    if (!abort && images.length > 1 && transientFailures.length === images.length) {
+      abort = new JobAborted({ kind: 'retry' }, transientFailures[0]);
+    }
     if (abort) {
       const cause = abort.cause as Error;
       if (abort.verdict.kind === 'fatal') throw new UnrecoverableError(abort.verdict.reason);
@@ -207,16 +226,27 @@ export function createChunkProcessor(deps: ChunkProcessorDeps) {
       return { ...result, ok: 0, failed: 0, codes: {}, cancelled: true };
     }
     const endWrite = stage('write');
+    const retry = {
+      budgetMs: deps.outputRetryMs,
+      log,
+      ...(deps.shutdown ? { signal: deps.shutdown } : {}),
+    };
+    const fence = () => assertStillOwner(job, token, deps.lockDurationMs, deps.runs, runId);
     try {
       // Embeddings first: a written part then implies its embeddings are stored.
       if (toStore.length > 0 && deps.embeddings) {
-        await deps.embeddings.writePack(spec.output, runId, index, toStore);
+        const store = deps.embeddings;
+        await writeOutput('image embeddings', retry, async () => {
+          await fence();
+          await store.writePack(spec.output, runId, index, toStore);
+        });
       }
-      result.part = await writePart(deps.storage, spec.output, runId, index, lines);
+      result.part = await writeOutput('results', retry, async () => {
+        await fence();
+        return writePart(deps.storage, spec.output, runId, index, lines);
+      });
     } catch (err) {
-      // A bucket that is missing or forbidden will not appear by retrying; anything else is retried.
-      const verdict = judgeImageError(err);
-      if (verdict.kind === 'fatal') throw new UnrecoverableError(`cannot write results: ${verdict.reason}`);
+      if (err instanceof FencedError) log.warn({ reason: err.message }, 'chunk fenced: nothing written');
       throw err;
     }
     endWrite();

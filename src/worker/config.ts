@@ -8,6 +8,7 @@ import { queueConfigFromEnv } from '../jobs/connection.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
 import { parseAllowedHosts } from '../observability/http/host-check.js';
 import { DEFAULT_RUN_RETENTION, DEFAULT_RUN_RETENTION_MS, parseRetention } from '../runs/retention.js';
+import { parseFileRoots } from '../storage/config.js';
 
 /** Everything `zeroshot worker` can be told. Flags override environment variables, which override defaults. */
 export interface WorkerConfig {
@@ -23,6 +24,10 @@ export interface WorkerConfig {
   fetchConcurrency: number;
   maxInFlight: number;
   maxImageBytes: number;
+  imageFetchTimeoutMs: number;
+  imageFetchAttempts: number;
+  fileRoots?: string[];
+  outputRetryMs: number;
   intraOpThreads?: number;
   resize: 'exact' | 'fast';
   iccProfiles: 'ignore' | 'convert';
@@ -84,7 +89,10 @@ const text = (raw: string, name: string): string => {
   return raw;
 };
 
-const DEFAULTS: Omit<WorkerConfig, 'model' | 'dtype' | 'providers' | 'intraOpThreads' | 'batchSize'> = {
+const DEFAULTS: Omit<
+  WorkerConfig,
+  'model' | 'dtype' | 'providers' | 'intraOpThreads' | 'batchSize' | 'fileRoots'
+> = {
   redisUrl: queueConfigFromEnv({}).redisUrl,
   queuePrefix: DEFAULT_PREFIX,
   concurrency: 4,
@@ -92,6 +100,10 @@ const DEFAULTS: Omit<WorkerConfig, 'model' | 'dtype' | 'providers' | 'intraOpThr
   fetchConcurrency: 16,
   maxInFlight: 128,
   maxImageBytes: 64 * 1024 * 1024,
+  imageFetchTimeoutMs: 60_000,
+  imageFetchAttempts: 3,
+  // Output outages (permissions being fixed, a 5xx storm, a full disk) are waited out this long.
+  outputRetryMs: 300_000,
   resize: 'exact',
   iccProfiles: 'ignore',
   decodeMemoryMb: 1024,
@@ -200,6 +212,41 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     description: 'larger images become IMAGE_TOO_LARGE error lines',
     defaultText: String(DEFAULTS.maxImageBytes),
     parse: int(1, 2 ** 31 - 1),
+  },
+  {
+    key: 'imageFetchTimeoutMs',
+    flag: '--image-fetch-timeout-ms <ms>',
+    env: 'ZEROSHOT_IMAGE_FETCH_TIMEOUT_MS',
+    description:
+      'one deadline per image fetch (all attempts and the whole body); then an IMAGE_FETCH_FAILED line',
+    defaultText: String(DEFAULTS.imageFetchTimeoutMs),
+    parse: int(100, 3_600_000),
+  },
+  {
+    key: 'imageFetchAttempts',
+    flag: '--image-fetch-attempts <n>',
+    env: 'ZEROSHOT_IMAGE_FETCH_ATTEMPTS',
+    description: 'tries per image for retryable read errors (5xx, throttling, resets) before its error line',
+    defaultText: String(DEFAULTS.imageFetchAttempts),
+    parse: int(1, 20),
+  },
+  {
+    key: 'fileRoots',
+    flag: '--file-roots <dirs>',
+    env: 'ZEROSHOT_FILE_ROOTS',
+    description:
+      'confine file:// image reads to these directories (":"-separated, symlinks resolved); others get IMAGE_OUTSIDE_ROOTS',
+    defaultText: 'unset (unconfined)',
+    parse: (raw, name) => parseFileRoots(raw, name),
+  },
+  {
+    key: 'outputRetryMs',
+    flag: '--output-retry-ms <ms>',
+    env: 'ZEROSHOT_OUTPUT_RETRY_MS',
+    description:
+      'how long result writes retry an outage (EACCES/EPERM/EROFS/ENOSPC, 5xx, throttling) before the chunk fails',
+    defaultText: String(DEFAULTS.outputRetryMs),
+    parse: int(0, 86_400_000),
   },
   {
     key: 'intraOpThreads',

@@ -12,6 +12,8 @@ export interface FetchOptions {
   maxBytes: number;
   /** http(s) sources: off unless the worker was given an allow-list (see WorkerConfig.httpSources). */
   httpSources: HttpSourcePolicy;
+  /** Ends the fetch (deadline, shutdown): the body stops streaming too. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface FetchOptions {
  */
 export async function fetchImage(storage: Storage, uri: string, opts: FetchOptions): Promise<FetchedImage> {
   if (/^https?:\/\//i.test(uri)) return fetchHttp(uri, opts);
-  return storage.get(uri, { maxBytes: opts.maxBytes });
+  return storage.get(uri, { maxBytes: opts.maxBytes, ...(opts.signal ? { signal: opts.signal } : {}) });
 }
 
 async function fetchHttp(uri: string, opts: FetchOptions): Promise<FetchedImage> {

@@ -2,12 +2,13 @@ import { DelayedError, type Job, WaitingChildrenError } from 'bullmq';
 import type { TemplateOptions } from '../core/types.js';
 import { finalizePayloadSchema, type RunSpec } from '../jobs/index.js';
 import type { Logger } from '../observability/logger.js';
-import { DEFAULT_PRODUCER_LEASE_MS, type RunStore, runSpecOf, summaryUri } from '../runs/index.js';
+import { DEFAULT_PRODUCER_LEASE_MS, type RunStore, reportUri, runSpecOf, summaryUri } from '../runs/index.js';
 import type { Storage } from '../storage/types.js';
 import type { ChunkResult } from './chunk-processor.js';
 import { formatZodError } from './chunk-processor.js';
 import { unrecoverable } from './error-policy.js';
 import { templateOptions } from './label-embeddings.js';
+import { writeOutput } from './output-policy.js';
 import { unreadableReason } from './poison-tolerant-worker.js';
 import { buildRunSummary, type RunSummary } from './run-summary.js';
 import type { WorkerClassifier } from './worker-classifier.js';
@@ -19,6 +20,8 @@ export interface FinalizeDeps {
   log: Logger;
   /** Delay before re-checking a run whose listing is not sealed yet. */
   retryMs: number;
+  /** How long the summary write waits out an output outage (--output-retry-ms). Default 0. */
+  outputRetryMs?: number;
   /** The engine's template resolution, so the summary lists the templates actually used. */
   resolveTemplates?: (opts: TemplateOptions) => string[];
 }
@@ -27,6 +30,37 @@ export interface FinalizeDeps {
 export function chunkIndexFromKey(jobKey: string): number | undefined {
   const m = /-chunk-(\d+)$/.exec(jobKey);
   return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * `enqueue --report`: the run's HTML report, written BEFORE `_SUMMARY.json` so the summary stays the last
+ * file of a run. A report that cannot be made is logged and skipped: it never fails the run.
+ */
+async function writeReport(
+  deps: FinalizeDeps,
+  spec: RunSpec,
+  summary: RunSummary,
+  log: Logger,
+): Promise<void> {
+  try {
+    const { buildReport } = await import('../report/build-report.js');
+    const { html, stats } = await buildReport(
+      {
+        runId: spec.runId,
+        output: spec.output,
+        labels: spec.labels,
+        mode: spec.mode,
+        state: summary.state,
+        summary,
+      },
+      deps.storage,
+    );
+    const uri = reportUri(spec.output, spec.runId);
+    await deps.storage.put(uri, html, { contentType: 'text/html; charset=utf-8' });
+    log.info({ uri, bytes: stats.bytes, thumbnails: stats.thumbnails }, 'run report written');
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'run report not written (the run is finalized anyway)');
+  }
 }
 
 /**
@@ -100,8 +134,11 @@ export function createFinalizeProcessor(deps: FinalizeDeps) {
         ? { templates: safeTemplates(deps.resolveTemplates, templateOptions(spec)) }
         : {}),
     });
+    if (spec.report) await writeReport(deps, spec, summary, log);
     const json = `${JSON.stringify(summary, null, 2)}\n`;
-    await deps.storage.put(summaryUri(spec.output, runId), json, { contentType: 'application/json' });
+    await writeOutput('the run summary', { budgetMs: deps.outputRetryMs ?? 0, log }, () =>
+      deps.storage.put(summaryUri(spec.output, runId), json, { contentType: 'application/json' }),
+    );
     await deps.runs.complete(runId, state, JSON.stringify(summary), finishedAt.toISOString());
     log.info({ counts: summary.counts, state }, 'run finalized: _SUMMARY.json written');
     return summary;

@@ -21,7 +21,6 @@ import { createEmbeddingStore, SharedTextEmbeddings } from './embeddings/index.j
 import { createFinalizeProcessor } from './finalize-run.js';
 import { MemoizedLabelEmbeddings, templateOptions } from './label-embeddings.js';
 import { PoisonTolerantWorker } from './poison-tolerant-worker.js';
-import { type StopScheduler, startScheduler } from './scheduler.js';
 import type { WorkerClassifier } from './worker-classifier.js';
 
 export type { ChunkResult } from './chunk-processor.js';
@@ -39,7 +38,20 @@ export interface StartWorkerOptions extends Partial<WorkerConfig> {
   logger?: Logger;
   /** Throttle of job progress updates (ms). */
   progressIntervalMs?: number;
+  /**
+   * The schedule consumer to run in this process when `scheduler` is on. The worker does not import the
+   * producer: `zeroshot worker` passes the producer's `startScheduleWorker`.
+   */
+  scheduleWorker?: StartScheduleWorker;
 }
+
+/** Starts a consumer of the `schedules` queue (each firing enqueues a run). */
+export type StartScheduleWorker = (deps: {
+  redisUrl: string;
+  prefix: string;
+  env: NodeJS.ProcessEnv;
+  storage: Storage;
+}) => Promise<{ close(): Promise<void> }>;
 
 export interface RunningWorker {
   /** Resolves once the model is loaded and the queues are being consumed; rejects with ModelError etc. */
@@ -73,7 +85,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
   let storage: Storage | undefined;
   let server: ObservabilityServer | undefined;
   let exporter: QueueDepthExporter | undefined;
-  let stopScheduler: StopScheduler | undefined;
+  let schedules: { close(): Promise<void> } | undefined;
   const workers: Worker[] = [];
   let closing: Promise<void> | undefined;
   const shutdown = new AbortController();
@@ -157,7 +169,12 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
 
     redis = createRedis(config.redisUrl, { env });
     redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
-    storage = opts.storage ?? createStorage(opts.storageConfig ?? storageConfigFromEnv(env));
+    storage =
+      opts.storage ??
+      createStorage({
+        ...(opts.storageConfig ?? storageConfigFromEnv(env)),
+        ...(config.fileRoots ? { fileRoots: config.fileRoots } : {}),
+      });
     const runs = new RunStore(redis, config.queuePrefix, { retentionMs: config.runRetentionMs });
     const texts = new SharedTextEmbeddings({
       redis,
@@ -201,6 +218,9 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       inFlight: new Semaphore(config.maxInFlight),
       fetchConcurrency: config.fetchConcurrency,
       maxImageBytes: config.maxImageBytes,
+      fetchBudget: { deadlineMs: config.imageFetchTimeoutMs, attempts: config.imageFetchAttempts },
+      outputRetryMs: config.outputRetryMs,
+      lockDurationMs: config.lockDurationMs,
       httpSources: { allowHosts: config.httpSources },
       embeddings,
       shutdown: shutdown.signal,
@@ -213,6 +233,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       resolveTemplates,
       log,
       retryMs: config.finalizeRetryMs,
+      outputRetryMs: config.outputRetryMs,
     });
     const chunkWorker = new PoisonTolerantWorker(QUEUES.chunks, active.track(processChunk), {
       ...common,
@@ -238,21 +259,17 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
     if (closing) return;
     consuming = true;
 
-    if (config.scheduler) {
+    if (config.scheduler && opts.scheduleWorker) {
       // Schedules are an extra: a failure here is logged, it does not stop chunk processing.
-      stopScheduler = await startScheduler({
-        redisUrl: config.redisUrl,
-        prefix: config.queuePrefix,
-        env,
-        storage,
-        log,
-      }).catch((err) => {
-        log.error(
-          { err: (err as Error).message },
-          'schedule worker did not start: schedules will not fire here',
-        );
-        return undefined;
-      });
+      schedules = await opts
+        .scheduleWorker({ redisUrl: config.redisUrl, prefix: config.queuePrefix, env, storage })
+        .catch((err) => {
+          log.error(
+            { err: (err as Error).message },
+            'schedule worker did not start: schedules will not fire here',
+          );
+          return undefined;
+        });
     }
     if (config.queueExporter) {
       exporter = startQueueDepthExporter({
@@ -298,7 +315,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
       }
       await within(Promise.all(workers.map((w) => w.close(true).catch(() => {}))), FORCE_CLOSE_MS);
       await within(
-        stopScheduler?.().catch(() => {}),
+        schedules?.close().catch(() => {}),
         FORCE_CLOSE_MS,
       );
       await within(

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { RunSpec } from '../jobs/index.js';
 import type { WorkerClassifier } from './worker-classifier.js';
 
@@ -18,25 +19,24 @@ export function templateOptions(spec: RunSpec) {
  * when several chunks of the same run start together. Failed encodings are not memoized.
  */
 export class MemoizedLabelEmbeddings implements LabelEmbeddingSource {
-  private readonly memo = new Map<string, Promise<Float32Array[]>>();
+  private readonly memo: LRUCache<string, Promise<Float32Array[]>>;
 
   constructor(
     private readonly compute: (spec: RunSpec) => Promise<Float32Array[]>,
-    private readonly maxRuns = 32,
-  ) {}
+    maxRuns = 32,
+  ) {
+    this.memo = new LRUCache({ max: maxRuns });
+  }
 
   forRun(spec: RunSpec): Promise<Float32Array[]> {
     const key = spec.runId;
-    let p = this.memo.get(key);
-    if (p) {
-      this.memo.delete(key);
-      this.memo.set(key, p);
-      return p;
-    }
-    p = this.compute(spec);
-    p.catch(() => this.memo.delete(key));
+    const cached = this.memo.get(key);
+    if (cached) return cached;
+    const p = this.compute(spec);
+    p.catch(() => {
+      if (this.memo.peek(key) === p) this.memo.delete(key);
+    });
     this.memo.set(key, p);
-    while (this.memo.size > this.maxRuns) this.memo.delete(this.memo.keys().next().value as string);
     return p;
   }
 }

@@ -1,11 +1,14 @@
 import type { ResultLine } from '../jobs/index.js';
 import { partUri } from '../runs/index.js';
-import type { Storage } from '../storage/types.js';
+import type { LineSource, Storage } from '../storage/types.js';
 
-export function serializeLines(lines: ResultLine[]): string {
-  let out = '';
-  for (const line of lines) out += `${JSON.stringify(line)}\n`;
-  return out;
+/** The part's lines one at a time: a part is never one string (950 labels x 600 images would not fit). */
+export function partBody(lines: ResultLine[]): LineSource {
+  return {
+    *lines() {
+      for (const line of lines) yield `${JSON.stringify(line)}\n`;
+    },
+  };
 }
 
 /**
@@ -20,6 +23,6 @@ export async function writePart(
   lines: ResultLine[],
 ): Promise<string> {
   const uri = partUri(output, runId, index);
-  await storage.put(uri, serializeLines(lines), { contentType: 'application/x-ndjson' });
+  await storage.put(uri, partBody(lines), { contentType: 'application/x-ndjson' });
   return uri;
 }

@@ -57,7 +57,25 @@ describe('zeroshot enqueue (CLI)', () => {
     assert.match(reserved.stderr, /reserved for schedule firings/);
   });
 
+  it('keeps 5 labels per image by default; --top-k all keeps every label', async () => {
+    const src = tree(['a.jpg']);
+    const out = tree([]);
+    const labels = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].join(',');
+    const spec = async (runId: string, extra: string[]) => {
+      const res = await runCli(
+        ['enqueue', src.dir, '--labels', labels, '--output', out.dir, '--run-id', runId, ...extra],
+        env,
+      );
+      assert.equal(res.code, 0, res.stderr);
+      return JSON.parse((await suite.redis.hget(keys(prefix).run(runId), 'spec')) as string);
+    };
+    assert.equal((await spec('topk-default', [])).topK, 5);
+    assert.equal((await spec('topk-all', ['--top-k', 'all'])).topK, undefined);
+    assert.equal((await spec('topk-2', ['--top-k', '2'])).topK, 2);
+  });
+
   it('exits 2 with a one-line explanation on usage errors and enqueues nothing', async () => {
+    const manyLabels = Array.from({ length: 950 }, (_, i) => `label ${i}`).join(',');
     const src = tree(['a.jpg']);
     const out = tree([]);
     const isolated = {
@@ -83,6 +101,22 @@ describe('zeroshot enqueue (CLI)', () => {
         /unknown template ensemble/,
       ],
       [['enqueue', '--labels', 'a', '--output', out.dir], /nothing to enqueue/],
+      [
+        [
+          'enqueue',
+          src.dir,
+          '--labels',
+          manyLabels,
+          '--top-k',
+          'all',
+          '--output',
+          out.dir,
+          '--chunk-size',
+          '3000',
+        ],
+        /all 950 labels \(--top-k all\) x --chunk-size 3000 = 2850000 label scores per part file, above the limit of 2000000: lower --chunk-size to at most 2105/,
+      ],
+      [['enqueue', src.dir, '--labels', 'a', '--output', out.dir, '--top-k', 'some'], /--top-k/],
     ];
     const results = await pool(cases, 3, ([args]) => runCli(args, isolated));
     for (const [i, [args, re]] of cases.entries()) {

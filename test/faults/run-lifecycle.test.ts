@@ -12,7 +12,7 @@ describe('fault: runs always end', { timeout: 180_000 }, () => {
   const suite = workerProcessSuite('fault-lifecycle');
 
   it('producer killed mid-enqueue: the run is failed after its lease lapses, with the reason, and finalizes', async () => {
-    copySampleImages(suite.dir, 1); // 49 photos under <dir>/images/0/
+    copySampleImages(suite.dir, 1); // 49 photos under <dir>/images/
     const out = path.join(suite.dir, 'out');
     const env = {
       REDIS_URL: suite.redis.url,
@@ -23,7 +23,7 @@ describe('fault: runs always end', { timeout: 180_000 }, () => {
     const producer = spawnCli(
       [
         'enqueue',
-        path.join(suite.dir, 'images', '0'),
+        path.join(suite.dir, 'images'),
         '--labels',
         'cat,dog',
         '--output',
@@ -80,7 +80,7 @@ describe('fault: runs always end', { timeout: 180_000 }, () => {
     const waiting = spawnCli(
       [
         'enqueue',
-        path.join(suite.dir, 'images', '0'),
+        path.join(suite.dir, 'images'),
         '--labels',
         'cat,dog',
         '--output',

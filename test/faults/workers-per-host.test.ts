@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { listRuns } from '../../src/producer/index.js';
 import { freePort } from '../support/ports.js';
 import {
   isRunning,
+  spawnCli,
   spawnWorker,
   stopWorker,
   waitFor,
@@ -49,5 +51,33 @@ describe('fault: two workers on one host with the same metrics port', { timeout:
     assert.deepEqual(summary.counts, { images: 6, ok: 6, failed: 0, missing: 0 });
     assert.match(second.output(), /chunk written/);
     await stopWorker(second);
+  });
+
+  it("`zeroshot worker --scheduler true` fires schedules (the CLI composes the producer's consumer)", async () => {
+    const prefix = '{zsfire}';
+    const env = { REDIS_URL: suite.redis.url, ZEROSHOT_QUEUE_PREFIX: prefix };
+    const images = path.dirname(new URL(samplePhotos()[0]!).pathname);
+    const add = spawnCli(
+      [
+        'schedule',
+        'add',
+        'often',
+        images,
+        '--every',
+        '1s',
+        '--labels',
+        'cat,dog',
+        '--output',
+        path.join(suite.dir, 'out-s'),
+      ],
+      env,
+    );
+    assert.equal((await add.exited).code, 0, add.output());
+    const worker = spawnWorker(suite.redis.url, prefix, ['--scheduler', 'true']);
+    suite.procs.push(worker);
+    const deps = { redisUrl: suite.redis.url, prefix };
+    await waitFor('a firing to create a run', async () => (await listRuns({}, deps)).length >= 1, 60_000);
+    assert.match((await listRuns({}, deps))[0]?.runId ?? '', /^often-\d{8}-\d{6}/);
+    await stopWorker(worker);
   });
 });

@@ -25,6 +25,8 @@ export async function labelledRun(o: {
   dir: string;
   runId: string;
   photos: number;
+  /** `enqueue --report`: the worker writes report.html at finalize. */
+  report?: boolean;
 }): Promise<LabelledRun> {
   const imagesDir = path.join(o.dir, 'images');
   mkdirSync(imagesDir, { recursive: true });
@@ -52,6 +54,7 @@ export async function labelledRun(o: {
     images,
     labels: REPORT_LABELS,
     chunkSize: 8,
+    ...(o.report ? { spec: { report: true as const } } : {}),
   });
   const summary = await waitForSummary(outDir, o.runId, 90_000);
   return { runId: o.runId, output, outDir, summary, images };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -215,6 +215,23 @@ describe('zeroshot report on a real run (redis-server, worker, tiny model)', { t
     assert.equal(res2.status, 0, res2.stderr);
     assert.match(res2.stdout, /report written: .*offline\.html/);
     assert.ok(readFileSync(offline, 'utf8').includes(run.summary.model.id));
+  });
+
+  it('enqueue --report: the worker writes report.html next to _SUMMARY.json at finalize', async () => {
+    const second = await labelledRun({
+      redisUrl: redis.url,
+      prefix: PREFIX,
+      dir: path.join(dir, 'with-report'),
+      runId: 'rep-2',
+      photos: 5,
+      report: true,
+    });
+    const html = readFileSync(path.join(second.outDir, 'rep-2', 'report.html'), 'utf8');
+    assert.match(html, /<title>zeroshot report · rep-2<\/title>/);
+    assert.ok(html.includes(second.summary.model.id));
+    assert.equal((html.match(/<img src="data:image\/jpeg/g) ?? []).length > 0, true);
+    // The first run asked for no report.
+    assert.equal(existsSync(path.join(run.outDir, run.runId, 'report.html')), false);
   });
 
   it('CLI: an unknown run id exits 1 with RUN_NOT_FOUND', () => {

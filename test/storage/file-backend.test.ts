@@ -124,10 +124,10 @@ describe('file:// backend', () => {
     });
   });
 
-  it('not found: get → STORAGE_NOT_FOUND, head → undefined, list of a missing dir → STORAGE_NOT_FOUND', async () => {
+  it('not found: get → STORAGE_NOT_FOUND (a directory: STORAGE_NOT_REGULAR_FILE), head → undefined, list of a missing dir → STORAGE_NOT_FOUND', async () => {
     await assert.rejects(storage.get(`${root}nope.jpg`), isCode('STORAGE_NOT_FOUND'));
     await assert.rejects(storage.get(`${root}nope/deeper.jpg`), isCode('STORAGE_NOT_FOUND'));
-    await assert.rejects(storage.get(`${root}order`), isCode('STORAGE_NOT_FOUND')); // a directory
+    await assert.rejects(storage.get(`${root}order`), isCode('STORAGE_NOT_REGULAR_FILE')); // a directory
     assert.equal(await storage.head(`${root}nope.jpg`), undefined);
     assert.equal(await storage.head(`${root}order`), undefined);
     await assert.rejects(collect(storage.list(`${root}missing-dir/`)), isCode('STORAGE_NOT_FOUND'));

@@ -3,6 +3,17 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export type S3Fault = '5xx' | 'slow' | 'reset';
 
+/**
+ * A fault for every request whose path contains a given key (whatever the rate):
+ * - `status`: that HTTP status with an S3 XML error `code` (403 AccessDenied, 403 InvalidObjectState, 503...);
+ * - `cut`: the real headers, half of the body, then the connection is closed;
+ * - `trickle`: the real headers, then the body one byte every `intervalMs`.
+ */
+export type KeyFault =
+  | { kind: 'status'; status: number; code: string }
+  | { kind: 'cut' }
+  | { kind: 'trickle'; intervalMs: number };
+
 export interface S3FaultProxyOptions {
   /** The real S3 endpoint to forward to, e.g. the s3rver endpoint. */
   target: string;
@@ -22,6 +33,10 @@ export interface S3FaultProxyStats {
   faults: Record<S3Fault, number>;
   /** Resets that happened after part of a response body was sent (a subset of faults.reset). */
   midBodyResets: number;
+  /** Requests per key fault match string (see setKeyFault). */
+  keyRequests: Record<string, number>;
+  /** Trickled bodies the client gave up on before their end. */
+  trickleAbandoned: number;
 }
 
 export interface S3FaultProxy {
@@ -31,6 +46,8 @@ export interface S3FaultProxy {
   setRate(rate: number): void;
   /** Inject `fault` (default: drawn from `faults`) on exactly the next `n` requests, whatever the rate. */
   failNext(n: number, fault?: S3Fault): void;
+  /** Every request whose path contains `match` gets `fault` (undefined removes it). */
+  setKeyFault(match: string, fault: KeyFault | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -68,7 +85,10 @@ export async function startS3FaultProxy(opts: S3FaultProxyOptions): Promise<S3Fa
     forwarded: 0,
     faults: { '5xx': 0, slow: 0, reset: 0 },
     midBodyResets: 0,
+    keyRequests: {},
+    trickleAbandoned: 0,
   };
+  const keyFaults = new Map<string, KeyFault>();
   let rate = opts.rate;
   let forced: { n: number; fault: S3Fault | undefined } = { n: 0, fault: undefined };
   const agent = new http.Agent({ keepAlive: true });
@@ -121,11 +141,69 @@ export async function startS3FaultProxy(opts: S3FaultProxyOptions): Promise<S3Fa
     req.pipe(upstream);
   };
 
+  const trickle = (req: http.IncomingMessage, res: http.ServerResponse, intervalMs: number) => {
+    const upstream = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent,
+      },
+      (up) => {
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('end', () => {
+          const body = Buffer.concat(chunks);
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          let sent = 0;
+          const timer = setInterval(() => {
+            if (res.destroyed || sent >= body.length) {
+              clearInterval(timer);
+              timers.delete(timer);
+              if (sent < body.length) stats.trickleAbandoned++;
+              else res.end();
+              return;
+            }
+            res.write(body.subarray(sent, sent + 1));
+            sent++;
+          }, intervalMs);
+          timers.add(timer);
+        });
+      },
+    );
+    upstream.on('error', () => res.socket?.destroy());
+    req.pipe(upstream);
+  };
+
+  const keyFault = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    const path = decodeURIComponent(req.url ?? '');
+    for (const [match, fault] of keyFaults) {
+      if (!path.includes(match)) continue;
+      stats.keyRequests[match] = (stats.keyRequests[match] ?? 0) + 1;
+      if (fault.kind === 'cut') forward(req, res, true);
+      else if (fault.kind === 'trickle') trickle(req, res, fault.intervalMs);
+      else {
+        req.resume();
+        const body = errorXml(fault.code, `injected ${fault.code}`);
+        res.writeHead(fault.status, {
+          'content-type': 'application/xml',
+          'content-length': Buffer.byteLength(body),
+        });
+        res.end(body);
+      }
+      return true;
+    }
+    return false;
+  };
+
   const server = http.createServer((req, res) => {
     // Clients time out and hang up mid-request on purpose here: never let that crash the proxy.
     req.on('error', () => {});
     res.on('error', () => {});
     stats.requests++;
+    if (keyFault(req, res)) return;
     const fault = pick();
     if (fault === undefined) return forward(req, res, false);
     stats.faults[fault]++;
@@ -180,6 +258,10 @@ export async function startS3FaultProxy(opts: S3FaultProxyOptions): Promise<S3Fa
     },
     failNext(n: number, fault?: S3Fault) {
       forced = { n, fault };
+    },
+    setKeyFault(match: string, fault: KeyFault | undefined) {
+      if (fault) keyFaults.set(match, fault);
+      else keyFaults.delete(match);
     },
     async stop() {
       for (const t of timers) clearTimeout(t);

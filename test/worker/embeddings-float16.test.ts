@@ -5,7 +5,7 @@ import {
   float32ToFloat16Bits,
   readFloat16LE,
   writeFloat16LE,
-} from '../../src/worker/embeddings/float16.js';
+} from '../../src/core/runtime/float16.js';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

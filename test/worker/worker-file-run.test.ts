@@ -7,7 +7,6 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -151,13 +150,10 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
     assert.deepEqual(JSON.parse(hash.summary!).counts, summary.counts);
   });
 
-  it('a chunk whose first attempt fails is retried and its part holds each image once', async () => {
+  it('an output below a regular file fails the chunk at once, naming ENOTDIR (permanent, not retried)', async () => {
     const images = samplePhotos().slice(0, 10);
-    // The run's output folder is a FILE at first, so writing the part fails; it is removed after that failure.
     mkdirSync(path.join(dir, 'retry-out'), { recursive: true });
-    const blocker = path.join(dir, 'retry-out', 'retry');
-    writeFileSync(blocker, 'in the way');
-    const queue = openQueue(redis.url, PREFIX);
+    writeFileSync(path.join(dir, 'retry-out', 'retry'), 'in the way');
     await createRunDirect({
       runId: 'retry',
       redisUrl: redis.url,
@@ -168,22 +164,18 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
       attempts: 4,
       backoffMs: 1_500,
     });
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const job = await queue.getJob(jobIds.chunk('retry', 0));
-      if (job && job.attemptsMade >= 1) break;
-      assert.ok(Date.now() < deadline, 'the first attempt did not fail');
-      await sleep(25);
+    const queue = openQueue(redis.url, PREFIX);
+    const deadline = Date.now() + 30_000;
+    let job = await queue.getJob(jobIds.chunk('retry', 0));
+    while (!(await job?.isFailed())) {
+      assert.ok(Date.now() < deadline, 'the chunk did not fail');
+      await sleep(50);
+      job = await queue.getJob(jobIds.chunk('retry', 0));
     }
-    rmSync(blocker);
-    const summary = await waitForSummary(path.join(dir, 'retry-out'), 'retry');
-    const job = await queue.getJob(jobIds.chunk('retry', 0));
     await queue.close();
-    assert.ok(job!.attemptsMade >= 2, `retried (attempts made: ${job!.attemptsMade})`);
-    const { lines } = readParts(path.join(dir, 'retry-out'), 'retry');
-    assert.equal(lines.length, 10);
-    assert.equal(countByImage(lines).size, 10);
-    assert.deepEqual(summary.counts, { images: 10, ok: 10, failed: 0, missing: 0 });
+    assert.equal(job!.attemptsStarted, 1, 'not retried: ENOTDIR is permanent');
+    assert.match(job!.failedReason, /ENOTDIR: not a directory/);
+    assert.doesNotMatch(job!.failedReason, /not found/);
   });
 
   it('a chunk that fails AFTER writing its part is retried and overwrites it: no duplicate lines', async () => {

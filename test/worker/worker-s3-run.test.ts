@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type ConnectionOptions, Queue } from 'bullmq';
 import { Registry } from 'prom-client';
+import { jobIds, QUEUES, redisOptions } from '../../src/jobs/index.js';
 import { enqueueRun } from '../../src/producer/index.js';
 import { createStorage } from '../../src/storage/index.js';
 import type { Storage } from '../../src/storage/types.js';
@@ -10,7 +12,7 @@ import type { RunningWorker } from '../../src/worker/index.js';
 import { freePort } from '../support/ports.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 import { type S3ServerHandle, startS3Server } from '../support/s3-server.js';
-import { countByImage, samplePhotos, sleep, startTestWorker } from './helpers.js';
+import { countByImage, createRunDirect, samplePhotos, sleep, startTestWorker } from './helpers.js';
 
 const PREFIX = '{zss3}';
 const BUCKET = 'zeroshot-test';
@@ -131,7 +133,7 @@ describe('worker: producer → Redis → worker → results in S3 (s3rver)', { t
     assert.equal(ready.status, 200, await ready.text());
   });
 
-  it('a chunk that can never succeed (missing bucket) fails at once; the summary lists it and the run completes', async () => {
+  it('an image in a missing bucket is its own IMAGE_NOT_FOUND line; a missing OUTPUT bucket fails the chunk at once', async () => {
     const photos = samplePhotos()
       .slice(0, 4)
       .map((u) => `s3://${BUCKET}/photos/${path.basename(u)}`);
@@ -157,10 +159,38 @@ describe('worker: producer → Redis → worker → results in S3 (s3rver)', { t
     }
     const summary = JSON.parse((await storage.get(summaryUri)).body.toString('utf8'));
     assert.equal(summary.state, 'completed');
-    assert.deepEqual(summary.counts, { images: 5, ok: 4, failed: 0, missing: 1 });
-    assert.equal(summary.chunks.failed.length, 1);
-    assert.equal(summary.chunks.failed[0].index, 1);
-    assert.match(summary.chunks.failed[0].reason, /^STORAGE_BUCKET_NOT_FOUND: /);
-    assert.equal(await storage.head(`s3://${BUCKET}/results/nobucket/part-000001.jsonl`), undefined);
+    assert.deepEqual(summary.counts, { images: 5, ok: 4, failed: 1, missing: 0 });
+    assert.deepEqual(summary.chunks.failed, []);
+    const part = (await storage.get(`s3://${BUCKET}/results/nobucket/part-000001.jsonl`)).body.toString();
+    const line = JSON.parse(part.trim());
+    assert.equal(line.image, 's3://no-such-bucket/cat.jpg');
+    assert.equal(line.error.code, 'IMAGE_NOT_FOUND');
+    assert.match(line.error.message, /bucket does not exist/);
+
+    // The producer refuses a missing output bucket; a bucket deleted after enqueue is the worker's problem.
+    await createRunDirect({
+      runId: 'nooutput',
+      redisUrl: redis.url,
+      prefix: PREFIX,
+      output: 's3://no-such-output/results/',
+      images: photos,
+      attempts: 3,
+    });
+    const queue = new Queue(QUEUES.chunks, {
+      connection: redisOptions(redis.url) as ConnectionOptions,
+      prefix: PREFIX,
+    });
+    try {
+      let job = await queue.getJob(jobIds.chunk('nooutput', 0));
+      while (!(await job?.isFailed())) {
+        assert.ok(Date.now() < deadline + 30_000, 'the chunk did not fail');
+        await sleep(100);
+        job = await queue.getJob(jobIds.chunk('nooutput', 0));
+      }
+      assert.equal(job?.attemptsStarted, 1, 'not retried');
+      assert.match(job?.failedReason ?? '', /cannot write results: STORAGE_BUCKET_NOT_FOUND/);
+    } finally {
+      await queue.close();
+    }
   });
 });

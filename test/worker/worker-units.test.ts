@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ImageError } from '../../src/core/errors/index.js';
 import { Semaphore } from '../../src/core/pipeline/semaphore.js';
 import { partName } from '../../src/runs/index.js';
-import { StorageError } from '../../src/storage/index.js';
+import { StorageError, type StorageErrorCode } from '../../src/storage/index.js';
 import { judgeImageError } from '../../src/worker/error-policy.js';
 import { chunkIndexFromKey } from '../../src/worker/finalize-run.js';
 import { buildRunSummary } from '../../src/worker/run-summary.js';
@@ -30,7 +30,7 @@ describe('worker building blocks', () => {
     assert.equal(sem.inUse, 0);
   });
 
-  it('judges per-image errors: bad image → error line, transient → retry the job, no bucket/permission → fail it', () => {
+  it('judges per-image errors: every read failure is that image’s line with its own code; unknown → retry the job', () => {
     assert.deepEqual(judgeImageError(new ImageError('IMAGE_CORRUPT', 'bad')), {
       kind: 'image',
       info: { code: 'IMAGE_CORRUPT', message: 'bad' },
@@ -44,10 +44,20 @@ describe('worker building blocks', () => {
       (judgeImageError(new StorageError('STORAGE_TOO_LARGE', 'big')) as { info: { code: string } }).info.code,
       'IMAGE_TOO_LARGE',
     );
-    assert.equal(judgeImageError(new StorageError('STORAGE_TRANSIENT', '503')).kind, 'retry');
+    assert.deepEqual(judgeImageError(new StorageError('STORAGE_TRANSIENT', '503')), {
+      kind: 'image',
+      info: { code: 'IMAGE_FETCH_FAILED', message: '503' },
+      transient: true,
+    });
     assert.equal(judgeImageError(new Error('socket hang up')).kind, 'retry');
-    assert.equal(judgeImageError(new StorageError('STORAGE_ACCESS_DENIED', 'no')).kind, 'fatal');
-    assert.equal(judgeImageError(new StorageError('STORAGE_BUCKET_NOT_FOUND', 'no')).kind, 'fatal');
+    const codeOf = (code: StorageErrorCode) =>
+      (judgeImageError(new StorageError(code, 'x')) as { info: { code: string } }).info.code;
+    assert.equal(codeOf('STORAGE_ACCESS_DENIED'), 'IMAGE_ACCESS_DENIED');
+    assert.equal(codeOf('STORAGE_BUCKET_NOT_FOUND'), 'IMAGE_NOT_FOUND');
+    assert.equal(codeOf('STORAGE_ARCHIVED'), 'IMAGE_ARCHIVED');
+    assert.equal(codeOf('STORAGE_NOT_REGULAR_FILE'), 'IMAGE_NOT_REGULAR_FILE');
+    assert.equal(codeOf('STORAGE_OUTSIDE_ROOTS'), 'IMAGE_OUTSIDE_ROOTS');
+    assert.equal(codeOf('STORAGE_FAILED'), 'IMAGE_FETCH_FAILED');
   });
 
   it('names parts with 6-digit chunk indexes and reads indexes back from job keys', () => {

@@ -31,7 +31,7 @@ export interface EnqueueFlags {
   labelsFile?: string;
   template?: string[];
   ensemble?: string;
-  topK?: number;
+  topK?: number | 'all';
   mode?: 'softmax' | 'sigmoid' | 'multilabel';
   threshold?: number;
   output?: string;
@@ -44,6 +44,7 @@ export interface EnqueueFlags {
   maxImages?: number;
   maxPendingChunks?: number;
   storeEmbeddings?: boolean;
+  report?: boolean;
   reuseEmbeddings?: boolean;
 }
 
@@ -58,6 +59,11 @@ function toUri(arg: string): string {
   return `file://${abs}${dir && abs !== '/' ? '/' : ''}`;
 }
 
+/** `--top-k`: a whole number from 1, or `all`. */
+function topKArg(raw: string): number | 'all' {
+  return raw.trim().toLowerCase() === 'all' ? 'all' : positiveInt(raw);
+}
+
 /** Adds the options that describe what to enqueue and how to score it. */
 export function addEnqueueOptions(cmd: Command): Command {
   return cmd
@@ -69,7 +75,11 @@ export function addEnqueueOptions(cmd: Command): Command {
     .option('--labels-file <file>', 'one label per line (blank lines and # comments ignored)')
     .option('--template <text>', 'hypothesis template with {} for the label (repeatable: averaged)', collect)
     .option('--ensemble <name>', "template preset: imagenet80 (the CLIP paper's 80 ImageNet prompts)")
-    .option('--top-k <n>', 'labels kept per image', positiveInt)
+    .option(
+      '--top-k <k>',
+      `labels kept per image, best first; "all" keeps every label (default ${ENQUEUE_DEFAULTS.topK})`,
+      topKArg,
+    )
     .addOption(
       new Option('--mode <mode>', 'softmax (CLIP default), sigmoid (SigLIP) or multilabel').choices([
         'softmax',
@@ -111,7 +121,8 @@ export function addEnqueueOptions(cmd: Command): Command {
     .option(
       '--reuse-embeddings',
       'reuse stored embeddings of unchanged images (skips fetch, decode and vision)',
-    );
+    )
+    .option('--report', 'write report.html (zeroshot report) next to _SUMMARY.json when the run finalizes');
 }
 
 /** Turns parsed flags and positional URIs into producer options (labels read and validated here). */
@@ -146,6 +157,7 @@ export async function enqueueOptionsFromFlags(uris: string[], flags: EnqueueFlag
   if (flags.maxPendingChunks !== undefined) opts.maxPendingChunks = flags.maxPendingChunks;
   if (flags.storeEmbeddings) opts.storeEmbeddings = true;
   if (flags.reuseEmbeddings) opts.reuseEmbeddings = true;
+  if (flags.report) opts.report = true;
   return opts;
 }
 

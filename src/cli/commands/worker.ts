@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { ModelError, UsageError, ZeroshotError } from '../../core/errors/index.js';
 import { logger } from '../../observability/logger.js';
+import { startScheduleWorker } from '../../producer/index.js';
 import { WORKER_OPTIONS } from '../../worker/config.js';
 import { startWorker } from '../../worker/index.js';
 import { closeOnSignals } from '../../worker/shutdown.js';
@@ -42,7 +43,8 @@ async function runWorker(flags: Record<string, unknown>): Promise<number> {
   const log = logger();
   let worker: ReturnType<typeof startWorker>;
   try {
-    worker = startWorker(given);
+    // This process also fires schedules (--scheduler): the producer's consumer, composed here.
+    worker = startWorker({ ...given, scheduleWorker: startScheduleWorker });
   } catch (err) {
     if (err instanceof UsageError) {
       printError(`zeroshot worker: ${err.message}\n`);

@@ -43,6 +43,16 @@ export const ERROR_CODES = {
   EMBEDDING_PACK_CORRUPT: 'a stored image-embedding pack is truncated, corrupt or of another model',
   // storage (appended)
   STORAGE_TOO_LARGE: 'the object is larger than the caller allows (GetOptions.maxBytes)',
+  // per image (appended)
+  IMAGE_ACCESS_DENIED: 'reading the image was refused (HTTP 403, EACCES/EPERM)',
+  IMAGE_ARCHIVED:
+    'the object is archived (S3 InvalidObjectState: Glacier/Deep Archive) and must be restored first',
+  IMAGE_NOT_REGULAR_FILE: 'the path is not a regular file (a directory, FIFO, device or socket)',
+  IMAGE_OUTSIDE_ROOTS: 'the file:// path is outside the configured root directories (ZEROSHOT_FILE_ROOTS)',
+  // storage (appended)
+  STORAGE_ARCHIVED: 'the object is archived (S3 InvalidObjectState) and cannot be read until restored',
+  STORAGE_NOT_REGULAR_FILE: 'the path is not a regular file (a directory, FIFO, device or socket)',
+  STORAGE_OUTSIDE_ROOTS: 'the file:// path is outside the configured root directories',
   // runs (appended)
   RUN_PRODUCER_LOST: 'the producer of a run stopped (or lost its lease) before sealing it: the run failed',
   WAIT_TIMEOUT: 'waiting for a run gave up at its timeout; the run itself goes on',
@@ -53,3 +63,15 @@ export const ERROR_CODES = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * Codes that mean "trying again later may succeed". Errors of other codes can still carry `retryable: true`
+ * on one instance (an IMAGE_FETCH_FAILED after an HTTP 503); these are retryable whatever the instance.
+ */
+export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'STORAGE_TRANSIENT',
+  'REDIS_UNAVAILABLE',
+]);
+
+/** True when `code` is retryable by nature (see RETRYABLE_CODES). */
+export const isRetryableCode = (code: string): boolean => RETRYABLE_CODES.has(code as ErrorCode);

@@ -26,6 +26,13 @@
  * Only images with an ETag are stored or reused. A missing or corrupt pack, a changed ETag, another model or
  * an unreachable index are misses (the image is embedded again), never errors.
  */
+
+export {
+  float16BitsToFloat32,
+  float32ToFloat16Bits,
+  readFloat16LE,
+  writeFloat16LE,
+} from '../../core/runtime/float16.js';
 export {
   createEmbeddingStore,
   type EmbeddingStore,
@@ -34,6 +41,5 @@ export {
   indexField,
   type StoredRow,
 } from './embedding-store.js';
-export { float16BitsToFloat32, float32ToFloat16Bits, readFloat16LE, writeFloat16LE } from './float16.js';
 export { decodePack, encodePack, type PackView, rowKey } from './pack-format.js';
 export { SharedTextEmbeddings, type SharedTextEmbeddingsOptions } from './shared-text-embeddings.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ZeroshotError } from '../../core/errors/index.js';
-import { readFloat16LE, writeFloat16LE } from './float16.js';
+import { readFloat16LE, writeFloat16LE } from '../../core/runtime/float16.js';
 
 /**
  * Binary layout of one chunk's stored image embeddings (`part-<chunk>.f16`), little-endian:
