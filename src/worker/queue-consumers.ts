@@ -47,7 +47,7 @@ export class QueueConsumers {
   constructor(private readonly deps: QueueConsumersDeps) {
     const { config, classifier, storage, redis, metrics: m, log } = deps;
     const info = classifier.info;
-    const runs = new RunStore(redis, config.queuePrefix);
+    const runs = new RunStore(redis, config.queuePrefix, { retentionMs: config.runRetentionMs });
     const texts = new SharedTextEmbeddings({
       redis,
       prefix: config.queuePrefix,
@@ -76,6 +76,9 @@ export class QueueConsumers {
       inFlight: new Semaphore(config.maxInFlight),
       fetchConcurrency: config.fetchConcurrency,
       maxImageBytes: config.maxImageBytes,
+      fetchBudget: { deadlineMs: config.imageFetchTimeoutMs, attempts: config.imageFetchAttempts },
+      outputRetryMs: config.outputRetryMs,
+      lockDurationMs: config.lockDurationMs,
       httpSources: { allowHosts: config.httpSources },
       embeddings,
       shutdown: this.shutdown.signal,
@@ -88,6 +91,7 @@ export class QueueConsumers {
       resolveTemplates,
       log,
       retryMs: config.finalizeRetryMs,
+      outputRetryMs: config.outputRetryMs,
     });
 
     // BullMQ opens (and closes) its own connections from these options; `blocking`: never give up commands.

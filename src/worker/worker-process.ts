@@ -104,7 +104,12 @@ export class WorkerProcess implements RunningWorker {
     redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
     this.redis = redis;
     this.opened.push({ name: 'redis', close: () => closeRedis(redis) });
-    const storage = this.opts.storage ?? createStorage(this.opts.storageConfig ?? storageConfigFromEnv(env));
+    const storage =
+      this.opts.storage ??
+      createStorage({
+        ...(this.opts.storageConfig ?? storageConfigFromEnv(env)),
+        ...(config.fileRoots ? { fileRoots: config.fileRoots } : {}),
+      });
     if (!this.opts.storage) this.opened.push({ name: 'storage', close: () => storage.close() });
 
     const consumers = new QueueConsumers({
