@@ -93,13 +93,14 @@ async function fetchFrom(url: string, part: string, offset: number, opts: Downlo
         done(null, chunk);
       },
     });
+    const out = createWriteStream(part, { flags: start === 0 ? 'w' : 'a' });
     try {
-      await pipeline(
-        Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>),
-        counter,
-        createWriteStream(part, { flags: start === 0 ? 'w' : 'a' }),
-      );
+      await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, out);
     } catch (err) {
+      // The pipeline may reject before the file's pending writes land: measuring the part then would resume
+      // from too early an offset and append bytes twice (seen once in CI under load: 33,792 bytes too many).
+      // The write stream closes only once its writes are done.
+      if (!out.closed) await new Promise<void>((closed) => out.once('close', () => closed()));
       throw new Retryable(`connection lost after ${bytes} bytes: ${(err as Error).message}${causeText(err)}`);
     }
     return sizeOf(part);
