@@ -7,12 +7,14 @@ export type S3Fault = '5xx' | 'slow' | 'reset';
  * A fault for every request whose path contains a given key (whatever the rate):
  * - `status`: that HTTP status with an S3 XML error `code` (403 AccessDenied, 403 InvalidObjectState, 503...);
  * - `cut`: the real headers, half of the body, then the connection is closed;
- * - `trickle`: the real headers, then the body one byte every `intervalMs`.
+ * - `trickle`: the real headers, then the body one byte every `intervalMs`;
+ * - `delay`: forwarded unchanged after `ms`.
  */
 export type KeyFault =
   | { kind: 'status'; status: number; code: string }
   | { kind: 'cut' }
-  | { kind: 'trickle'; intervalMs: number };
+  | { kind: 'trickle'; intervalMs: number }
+  | { kind: 'delay'; ms: number };
 
 export interface S3FaultProxyOptions {
   /** The real S3 endpoint to forward to, e.g. the s3rver endpoint. */
@@ -183,7 +185,14 @@ export async function startS3FaultProxy(opts: S3FaultProxyOptions): Promise<S3Fa
       if (!path.includes(match)) continue;
       stats.keyRequests[match] = (stats.keyRequests[match] ?? 0) + 1;
       if (fault.kind === 'cut') forward(req, res, true);
-      else if (fault.kind === 'trickle') trickle(req, res, fault.intervalMs);
+      else if (fault.kind === 'delay') {
+        req.pause();
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          if (!req.socket.destroyed) forward(req, res, false);
+        }, fault.ms);
+        timers.add(timer);
+      } else if (fault.kind === 'trickle') trickle(req, res, fault.intervalMs);
       else {
         req.resume();
         const body = errorXml(fault.code, `injected ${fault.code}`);
