@@ -14,6 +14,9 @@ const program = new Command('zeroshot')
   .description('Bulk zero-shot image labeling with CLIP-style ONNX models')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
+  // Options belong to the command they follow (`runs prune --json` is prune's): the program itself has
+  // only --version and --help.
+  .enablePositionalOptions()
   .exitOverride();
 
 type CommandModule = { register(program: Command): void };

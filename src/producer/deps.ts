@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { ZeroshotError } from '../core/errors/index.js';
 import { createRedis, keys, queueConfigFromEnv } from '../jobs/index.js';
 import { redactUrl } from '../observability/logger.js';
+import { runRetentionFromEnv } from '../runs/retention.js';
 import { RunStore } from '../runs/run-store.js';
 import type { Storage } from '../storage/types.js';
 
@@ -43,7 +44,7 @@ export async function openContext(deps: ProducerDeps = {}): Promise<ProducerCont
     redis,
     prefix: cfg.prefix,
     keys: keys(cfg.prefix),
-    runs: new RunStore(redis, cfg.prefix),
+    runs: new RunStore(redis, cfg.prefix, { retentionMs: runRetentionFromEnv(env) }),
     env,
     async storage() {
       if (deps.storage) return deps.storage;

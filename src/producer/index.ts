@@ -5,6 +5,7 @@ export { parseDuration } from './duration.js';
 export { type EnqueueResult, enqueueRun } from './enqueue-run.js';
 export { type FailedChunk, listFailedChunks, type RetryResult, retryFailedChunks } from './failed-chunks.js';
 export { DEFAULT_EXTENSIONS, ENQUEUE_DEFAULTS, type EnqueueOptions } from './options.js';
+export { type PruneOptions, type PruneReport, pruneRuns } from './prune.js';
 export { checkRunIdNamespace, newRunId, SCHEDULED_RUN_PREFIX, scheduledRunId } from './run-id.js';
 export { getRunStatus, listRuns, type RunStatus } from './run-status.js';
 export { startScheduleWorker } from './schedule-worker.js';

@@ -4,28 +4,65 @@ import { keys } from '../jobs/names.js';
 import { RedisLease } from '../jobs/redis-lease.js';
 import type { RunSpec } from '../jobs/schemas.js';
 import { chunkProgress, type RunProgress } from './chunk-progress.js';
+import { DEFAULT_RUN_RETENTION_MS } from './retention.js';
 import {
   DEFAULT_PRODUCER_LEASE_MS,
   decodeRunRecord,
   encodeRunFields,
+  isFinal,
   LIST_FIELDS,
   RUN_FIELD,
   type RunRecord,
   type RunState,
 } from './run-record.js';
 
+/** When a final run ended (ms): finished, else cancelled, else created. */
+function endedAt(rec: RunRecord): number {
+  const t = rec.finishedAt ?? rec.cancelledAt ?? rec.sealedAt ?? rec.createdAt;
+  return t ? Date.parse(t) : 0;
+}
+
+/** The summary JSON without `labels` (kept once, in the spec); unchanged when it is not an object. */
+function withoutLabels(summaryJson: string): string {
+  try {
+    const s = JSON.parse(summaryJson) as Record<string, unknown>;
+    if (!s || typeof s !== 'object' || !('labels' in s)) return summaryJson;
+    const { labels: _labels, ...rest } = s;
+    return JSON.stringify(rest);
+  } catch {
+    return summaryJson;
+  }
+}
+
 /**
  * Every read and write of a run hash (`keys().run(runId)`), its progress hash and the run index. Producer,
  * worker and tools share run state only through this class.
  */
+export interface RunStoreOptions {
+  /** Finished runs' hashes expire after this long (ms); 0 keeps them. Default 30 days. */
+  retentionMs?: number;
+}
+
+export interface PruneResult {
+  /** Finished runs whose records were deleted. */
+  runs: number;
+  /** Index entries of runs whose records had already expired. */
+  staleIndexEntries: number;
+}
+
+const PRUNE_BATCH = 500;
+
 export class RunStore {
   readonly keys: ReturnType<typeof keys>;
+  readonly retentionMs: number;
 
   constructor(
     readonly redis: Redis,
     prefix: string,
+    opts: RunStoreOptions = {},
   ) {
     this.keys = keys(prefix);
+    this.retentionMs = opts.retentionMs ?? DEFAULT_RUN_RETENTION_MS;
   }
 
   // ---- creation (producer) ----
@@ -163,14 +200,56 @@ export class RunStore {
     );
   }
 
-  /** Finalized: `_SUMMARY.json` written (its content kept here for `status`). */
+  /**
+   * Finalized: `_SUMMARY.json` written. Its content is kept here for `status`, without the labels (they are
+   * in the spec: stored once per run). The run hash and progress hash then expire after `retentionMs`.
+   */
   async complete(
     runId: string,
     state: Exclude<RunState, 'running'>,
     summaryJson: string,
     finishedAt: string,
   ) {
-    await this.redis.hset(this.keys.run(runId), encodeRunFields({ state, finishedAt, summary: summaryJson }));
+    const key = this.keys.run(runId);
+    const tx = this.redis
+      .multi()
+      .hset(key, encodeRunFields({ state, finishedAt, summary: withoutLabels(summaryJson) }));
+    if (this.retentionMs > 0) {
+      tx.pexpire(key, this.retentionMs).pexpire(this.keys.runProgress(runId), this.retentionMs);
+    }
+    await tx.exec();
+  }
+
+  /**
+   * Deletes the records of runs that ended (completed, cancelled or failed) more than `olderThanMs` ago, and
+   * index entries whose record already expired. Running runs are never touched.
+   */
+  async prune(olderThanMs: number, now = Date.now()): Promise<PruneResult> {
+    const cutoff = now - olderThanMs;
+    const index = this.keys.runIndex();
+    const result: PruneResult = { runs: 0, staleIndexEntries: 0 };
+    for (let start = 0; ; start += PRUNE_BATCH) {
+      const ids = await this.redis.zrange(index, String(start), String(start + PRUNE_BATCH - 1));
+      if (ids.length === 0) break;
+      const records = await Promise.all(ids.map((id) => this.loadLite(id)));
+      const gone: string[] = [];
+      for (const [i, rec] of records.entries()) {
+        const id = ids[i] as string;
+        if (!rec) {
+          gone.push(id);
+          result.staleIndexEntries++;
+        } else if (isFinal(rec) && endedAt(rec) <= cutoff) {
+          await this.redis.del(this.keys.run(id), this.keys.runProgress(id), this.keys.producerLease(id));
+          gone.push(id);
+          result.runs++;
+        }
+      }
+      if (gone.length > 0) {
+        await this.redis.zrem(index, ...gone);
+        start -= gone.length;
+      }
+    }
+    return result;
   }
 
   /** Back to `running` for a retry of failed chunks: the finalize job will write a new summary. */
@@ -180,6 +259,8 @@ export class RunStore {
       .multi()
       .hset(key, encodeRunFields({ state: 'running', retriedAt: new Date().toISOString() }))
       .hdel(key, RUN_FIELD.finishedAt, RUN_FIELD.summary)
+      .persist(key)
+      .persist(this.keys.runProgress(runId))
       .exec();
   }
 

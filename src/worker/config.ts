@@ -7,6 +7,7 @@ import type { ExecutionProvider, ModelDtype } from '../core/types.js';
 import { queueConfigFromEnv } from '../jobs/connection.js';
 import { DEFAULT_PREFIX } from '../jobs/names.js';
 import { parseAllowedHosts } from '../observability/http/host-check.js';
+import { DEFAULT_RUN_RETENTION, DEFAULT_RUN_RETENTION_MS, parseRetention } from '../runs/retention.js';
 import { parseFileRoots } from '../storage/config.js';
 
 /** Everything `zeroshot worker` can be told. Flags override environment variables, which override defaults. */
@@ -45,6 +46,8 @@ export interface WorkerConfig {
   httpSources: string[];
   /** Host header names the metrics server accepts besides IP literals, localhost and metricsHost. */
   metricsAllowedHosts: string[];
+  /** Finished runs' Redis records expire after this long (ms); 0 keeps them. */
+  runRetentionMs: number;
 }
 
 type Key = keyof WorkerConfig;
@@ -117,6 +120,7 @@ const DEFAULTS: Omit<
   workerName: `${os.hostname()}-${process.pid}`,
   httpSources: [],
   metricsAllowedHosts: [],
+  runRetentionMs: DEFAULT_RUN_RETENTION_MS,
 };
 
 /** The one table behind `zeroshot worker --help`, env parsing and validation. */
@@ -377,6 +381,14 @@ export const WORKER_OPTIONS: readonly WorkerOptionDef[] = [
     defaultText: 'none',
     parse: (raw, name) => parseAllowedHosts(raw, name),
     repeatable: true,
+  },
+  {
+    key: 'runRetentionMs',
+    flag: '--run-retention <duration>',
+    env: 'ZEROSHOT_RUN_RETENTION',
+    description: "finished runs' Redis records expire after this long (30d, 12h; 0 keeps them)",
+    defaultText: DEFAULT_RUN_RETENTION,
+    parse: (raw, name) => parseRetention(raw, name),
   },
 ];
 

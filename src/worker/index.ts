@@ -175,7 +175,7 @@ export function startWorker(opts: StartWorkerOptions = {}): RunningWorker {
         ...(opts.storageConfig ?? storageConfigFromEnv(env)),
         ...(config.fileRoots ? { fileRoots: config.fileRoots } : {}),
       });
-    const runs = new RunStore(redis, config.queuePrefix);
+    const runs = new RunStore(redis, config.queuePrefix, { retentionMs: config.runRetentionMs });
     const texts = new SharedTextEmbeddings({
       redis,
       prefix: config.queuePrefix,

@@ -61,6 +61,19 @@ describe('zeroshot status / runs / cancel / failed / retry (CLI)', () => {
     assert.equal(badLimit.code, 2);
   });
 
+  it('runs prune removes nothing recent and reports what it removed; a bad duration exits 2', async () => {
+    const res = await runCli(['runs', 'prune', '--older-than', '7d', '--json'], env);
+    assert.equal(res.code, 0, res.stderr);
+    const report = JSON.parse(res.stdout);
+    assert.equal(report.olderThanMs, 7 * 86_400_000);
+    assert.equal(report.runs, 0);
+    const text = await runCli(['runs', 'prune'], env);
+    assert.match(text.stdout, /pruned 0 finished runs older than 30d/);
+    const bad = await runCli(['runs', 'prune', '--older-than', 'soon'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--older-than must be a duration/);
+  });
+
   it('cancels a run', async () => {
     const src = tree(['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg']);
     await enqueueRun(

@@ -4,6 +4,8 @@ import {
   getRunStatus,
   listFailedChunks,
   listRuns,
+  parseDuration,
+  pruneRuns,
   type RunStatus,
   retryFailedChunks,
 } from '../../producer/index.js';
@@ -20,6 +22,13 @@ import { count, print, safeText } from '../output.js';
 /** Producer commands talk to the user; their library logs only matter at warn and above. */
 export function quietLogs(): void {
   process.env.ZEROSHOT_LOG_LEVEL ??= 'warn';
+}
+
+/** `7d`, `36h`, else formatSeconds. */
+function formatAge(ms: number): string {
+  if (ms > 0 && ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
+  if (ms > 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  return formatSeconds(ms / 1000);
 }
 
 export function formatSeconds(s: number | undefined): string {
@@ -92,8 +101,38 @@ export function register(program: Command): void {
       }),
     );
 
-  addConnectionOptions(program.command('runs'))
-    .description('List the most recent runs, newest first')
+  // Positional: `runs prune --json` is prune's --json, not the listing's.
+  const runs = program.command('runs').enablePositionalOptions();
+  addConnectionOptions(runs.command('prune'))
+    .description(
+      "Delete finished runs' Redis records older than --older-than, stale index entries, stored-embedding " +
+        'index entries of deleted runs and ETag maps of removed schedules (results in storage stay)',
+    )
+    .option(
+      '--older-than <duration>',
+      'finished more than this long ago: 7d, 12h (default ZEROSHOT_RUN_RETENTION, else 30d)',
+    )
+    .option('--json', 'print what was removed as JSON')
+    .action(
+      action(async (flags: { olderThan?: string; json?: boolean } & ConnectionFlags) => {
+        quietLogs();
+        const olderThanMs = flags.olderThan ? parseDuration(flags.olderThan, '--older-than') : undefined;
+        const report = await pruneRuns(olderThanMs === undefined ? {} : { olderThanMs }, depsFrom(flags));
+        if (flags.json) json(report);
+        else {
+          print(
+            `pruned ${count(report.runs, 'finished run')} older than ${formatAge(report.olderThanMs)}, ` +
+              `${count(report.staleIndexEntries, 'stale index entry', 'stale index entries')}, ` +
+              `${count(report.embeddingIndexEntries, 'embedding index entry', 'embedding index entries')}, ` +
+              `${count(report.scheduleEtagMaps, 'ETag map')} of removed schedules\n`,
+          );
+        }
+        return EXIT.ok;
+      }),
+    );
+
+  addConnectionOptions(runs)
+    .description('List the most recent runs, newest first (runs prune: delete old finished runs)')
     .option('--limit <n>', 'how many runs (default 20)', positiveInt)
     .option('--json', 'print a JSON array of run statuses')
     .action(
