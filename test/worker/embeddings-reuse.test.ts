@@ -65,6 +65,7 @@ describe('re-labeling with stored image embeddings (--store-embeddings / --reuse
         output: `file://${out}/`,
         runId,
         chunkSize: 16,
+        topK: 'all',
         ...flags,
       },
       { redisUrl: redis.url, prefix: PREFIX, storage: counted.storage, env: {} },
