@@ -1,7 +1,7 @@
+export { parseDuration } from '../core/duration.js';
 export type { RunPhase, RunState } from '../runs/run-record.js';
 export { type CancelResult, cancelRun } from './cancel-run.js';
 export type { ProducerDeps } from './deps.js';
-export { parseDuration } from './duration.js';
 export { type EnqueueResult, enqueueRun } from './enqueue-run.js';
 export { type FailedChunk, listFailedChunks, type RetryResult, retryFailedChunks } from './failed-chunks.js';
 export { DEFAULT_EXTENSIONS, ENQUEUE_DEFAULTS, type EnqueueOptions } from './options.js';

@@ -1,4 +1,4 @@
-import { parseDuration } from '../producer/duration.js';
+import { parseDuration } from '../core/duration.js';
 
 /** How long a finished run's Redis record (run hash, progress hash) is kept: 30 days. */
 export const DEFAULT_RUN_RETENTION_MS = 30 * 86_400_000;

@@ -179,4 +179,39 @@ describe('zeroshot enqueue (CLI)', () => {
       await worker.close();
     }
   });
+
+  it('--wait shows failed chunks in the progress line and exits 1 when a chunk failed for good', async () => {
+    const src = tree(Array.from({ length: 6 }, (_, i) => `f${i}.jpg`));
+    const out = tree([]);
+    const worker = startFakeWorker({
+      redisUrl: suite.server.url,
+      prefix,
+      failChunks: (runId, index) => runId === 'one-fails' && index === 1,
+    });
+    try {
+      const res = await runCli(
+        [
+          'enqueue',
+          src.dir,
+          '--labels',
+          'a,b',
+          '--output',
+          out.dir,
+          '--chunk-size',
+          '2',
+          '--attempts',
+          '1',
+          '--wait',
+          '--run-id',
+          'one-fails',
+        ],
+        env,
+      );
+      assert.equal(res.code, 1, res.stderr);
+      assert.match(res.stderr, /one-fails completed: 4\/6 images, 0 failed, 2\/3 chunks, 1 failed/);
+      assert.match(res.stdout, /chunks\s+2\/3 done · 1 failed/);
+    } finally {
+      await worker.close();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -114,6 +114,33 @@ describe('zeroshot model pull', () => {
       stderr,
       /MODEL_DOWNLOAD_FAILED: http:\/\/127\.0\.0\.1:\d+\/api\/models\/nobody\/nothing\/tree\/main\?recursive=true: HTTP 404/,
     );
+  });
+
+  it('secrets appear nowhere on the model-pull path: the token is in no output, message or cached file', async () => {
+    const token = 'hf_cliSECRETtoken42';
+    const own = await mkdtemp(path.join(os.tmpdir(), 'zs-cli-token-'));
+    try {
+      const env = { HF_ENDPOINT: hub.endpoint, HF_TOKEN: token, ZEROSHOT_LOG_LEVEL: 'debug' };
+      const ok = await zeroshot(['model', 'pull', 'test/tiny', '--cache-dir', own], env);
+      assert.equal(ok.code, 0, ok.stderr);
+      const failed = await zeroshot(['model', 'pull', 'nobody/nothing', '--cache-dir', own], env);
+      assert.equal(failed.code, 3);
+      const files = (await readdir(own, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+      assert.ok(files.length >= 7);
+      const cached = await Promise.all(files.map((e) => readFile(path.join(e.parentPath, e.name))));
+      const places = {
+        out: ok.stdout + ok.stderr + failed.stdout + failed.stderr,
+        cache: Buffer.concat(cached).toString('latin1'),
+      };
+      for (const [where, text] of Object.entries(places))
+        assert.ok(!text.includes(token), `${where} contains the token`);
+      assert.ok(
+        hub.requests.some((r) => r.authorization === `Bearer ${token}`),
+        'the token did go to the hub',
+      );
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
   });
 
   it('rejects a malformed repository id as a usage error', async () => {

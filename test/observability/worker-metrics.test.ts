@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -11,13 +13,15 @@ import { type RunningWorker, startWorker } from '../../src/worker/index.js';
 import { stagePhotos, TINY_MODEL_DIR } from '../support/fixtures.js';
 import { freePort } from '../support/ports.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { removeDir, tempDir } from '../worker/helpers.js';
+import { createRunDirect, removeDir, tempDir, waitForSummary } from '../worker/helpers.js';
 
 const PREFIX = '{zsmetrics}';
 const REDIS_PASSWORD = 'wm-Redis-Pa55';
 const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYwmSECRET1';
 const AWS_KEY_ID = 'AKIAWMWMWMWMWMWMWMWM';
+const HF_TOKEN = 'hf_wmSECRETtokenWMWM';
 const WORKER_ENV = {
+  HF_TOKEN,
   AWS_ACCESS_KEY_ID: AWS_KEY_ID,
   AWS_SECRET_ACCESS_KEY: AWS_SECRET,
   AWS_REGION: 'us-east-1',
@@ -137,6 +141,7 @@ describe('worker metrics and readiness during a real run (tiny model, file://, r
       scheduler: false,
       queueExporter: true,
       finalizeRetryMs: 200,
+      httpSources: ['127.0.0.1'],
       registry: new Registry(),
       logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: 'info' }, { destination: logSink }),
     });
@@ -328,5 +333,63 @@ describe('worker metrics and readiness during a real run (tiny model, file://, r
       Array.from({ length: chunks }, (_, i) => i),
     );
     for (const r of written) assert.match(r.jobId ?? '', new RegExp(`^run-${runId}-chunk-\\d{6}$`));
+  });
+  it('secrets appear nowhere on the http path: none is sent to an image host, no server header is kept', async () => {
+    const photo = readFileSync(
+      path.join(
+        dir,
+        'images',
+        readdirSync(path.join(dir, 'images')).find(
+          (f) => /\.jpe?g$/i.test(f) && !f.startsWith('empty') && !f.startsWith('notes'),
+        )!,
+      ),
+    );
+    const SERVER_SECRETS = ['srv-etag-SECRET1', 'cookie-SECRET2', 'realm-SECRET3'];
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(JSON.stringify({ url: req.url, headers: req.headers }));
+      if (req.url === '/private.jpg') {
+        res.writeHead(401, { 'www-authenticate': `Basic realm="${SERVER_SECRETS[2]}"` });
+        res.end('denied');
+        return;
+      }
+      res.writeHead(200, { etag: `"${SERVER_SECRETS[0]}"`, 'set-cookie': `session=${SERVER_SECRETS[1]}` });
+      res.end(photo);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      // The producer only lists s3:// and file://; http(s) URIs reach workers on chunks written directly.
+      const runId = 'http-secrets';
+      await createRunDirect({
+        runId,
+        redisUrl: redis.url,
+        prefix: PREFIX,
+        output: `file://${path.join(dir, 'out-http')}/`,
+        images: [`${base}/a.jpg`, `${base}/b.jpg`, `${base}/private.jpg`],
+      });
+      const summary = await waitForSummary(path.join(dir, 'out-http'), runId);
+      assert.deepEqual(summary.counts, { images: 3, ok: 2, failed: 1, missing: 0 });
+      const runDir = path.join(dir, 'out-http', runId);
+      const results = readdirSync(runDir)
+        .map((f) => readFileSync(path.join(runDir, f), 'utf8'))
+        .join('\n');
+      assert.match(results, /IMAGE_FETCH_FAILED/);
+      const requests = seen.join('\n');
+      assert.equal(seen.length, 3);
+      for (const secret of [REDIS_PASSWORD, AWS_SECRET, AWS_KEY_ID, HF_TOKEN]) {
+        assert.ok(!requests.includes(secret), `an image host received ${secret}: ${requests}`);
+      }
+      assert.doesNotMatch(requests, /authorization|cookie/i);
+      const places = { results, logs: logLines.join('\n'), redis: await dumpRedis(redis.url) };
+      for (const [where, text] of Object.entries(places)) {
+        for (const secret of [...SERVER_SECRETS, REDIS_PASSWORD, AWS_SECRET, AWS_KEY_ID, HF_TOKEN]) {
+          assert.ok(!text.includes(secret), `${where} contains ${secret}`);
+        }
+      }
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

@@ -6,7 +6,8 @@ import { after, before } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { DelayedError, type Job, WaitingChildrenError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { type ChunkPayload, keys, QUEUES, redisOptions } from '../../src/jobs/index.js';
+import { type ChunkPayload, QUEUES, redisOptions } from '../../src/jobs/index.js';
+import { RunStore } from '../../src/runs/index.js';
 import { createStorage } from '../../src/storage/index.js';
 import type { Storage } from '../../src/storage/types.js';
 import { CLI } from '../support/fixtures.js';
@@ -80,7 +81,7 @@ export interface FakeWorkerOptions {
  */
 export function startFakeWorker(opts: FakeWorkerOptions) {
   const redis = new Redis(redisOptions(opts.redisUrl));
-  const k = keys(opts.prefix);
+  const runs = new RunStore(redis, opts.prefix);
   const connection = redisOptions(opts.redisUrl, { blocking: true });
   const processedChunks: string[] = [];
   const chunkWorker = new Worker(
@@ -88,10 +89,10 @@ export function startFakeWorker(opts: FakeWorkerOptions) {
     async (job: Job<ChunkPayload>) => {
       const { runId, index, images } = job.data;
       if (opts.chunkDelayMs) await new Promise((r) => setTimeout(r, opts.chunkDelayMs));
-      if ((await redis.hget(k.run(runId), 'state')) === 'cancelled') return { cancelled: true };
+      if ((await runs.state(runId)) === 'cancelled') return { cancelled: true };
       if (opts.failChunks?.(runId, index)) throw new Error(`injected failure in chunk ${index}`);
-      await redis.hsetnx(k.run(runId), 'startedAt', new Date().toISOString());
-      await redis.hset(k.runProgress(runId), String(index), `${images.length},0`);
+      await runs.markStarted(runId);
+      await runs.setChunkProgress(runId, index, images.length, 0);
       processedChunks.push(job.id as string);
       return { ok: images.length };
     },
@@ -101,8 +102,8 @@ export function startFakeWorker(opts: FakeWorkerOptions) {
     QUEUES.runs,
     async (job: Job, token?: string) => {
       const runId = (job.data as { runId: string }).runId;
-      const h = await redis.hgetall(k.run(runId));
-      if (h.sealed !== '1' && h.state !== 'cancelled') {
+      const run = await runs.require(runId);
+      if (!run.sealed && run.state !== 'cancelled') {
         await job.moveToDelayed(Date.now() + 100, token);
         throw new DelayedError();
       }
@@ -111,13 +112,9 @@ export function startFakeWorker(opts: FakeWorkerOptions) {
         throw new WaitingChildrenError();
       }
       const failed = Object.keys(await job.getIgnoredChildrenFailures()).length;
-      const state = h.state === 'cancelled' ? 'cancelled' : 'completed';
-      const summary = { runId, state, chunks: { total: Number(h.chunks), failed } };
-      await redis.hset(k.run(runId), {
-        state,
-        finishedAt: new Date().toISOString(),
-        summary: JSON.stringify(summary),
-      });
+      const state = run.state === 'cancelled' ? 'cancelled' : 'completed';
+      const summary = { runId, state, chunks: { total: run.chunks, failed } };
+      await runs.complete(runId, state, JSON.stringify(summary), new Date().toISOString());
       return summary;
     },
     { connection: connection as never, prefix: opts.prefix, concurrency: 2 },

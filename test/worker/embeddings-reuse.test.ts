@@ -65,7 +65,7 @@ describe('re-labeling with stored image embeddings (--store-embeddings / --reuse
         output: `file://${out}/`,
         runId,
         chunkSize: 16,
-        topK: 'all',
+        topK: labels.length, // every label's score is compared below (enqueue keeps 5 by default)
         ...flags,
       },
       { redisUrl: redis.url, prefix: PREFIX, storage: counted.storage, env: {} },

@@ -69,9 +69,9 @@ export function register(program: Command): void {
     )
     .option(
       '--dtype <dtype>',
-      `model weights variant: ${MODEL_DTYPES.join('|')} [env ZEROSHOT_DTYPE; default fp32, else the variant the model has]`,
+      `model weights variant: ${MODEL_DTYPES.join('|')} [env ZEROSHOT_DTYPE; default fp16 on CUDA when the model has it, else fp32, else the variant the model has]`,
     )
-    .option('--batch-size <n>', 'images per inference batch (default 16)', positiveInt)
+    .option('--batch-size <n>', 'images per inference batch (default 16 on CPU, 64 on CUDA)', positiveInt)
     .option(
       '--fast-resize',
       'JPEG shrink-on-load: faster, slightly less faithful to the reference preprocessing',

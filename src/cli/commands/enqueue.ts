@@ -198,17 +198,27 @@ function progressReporter(): { update(s: RunStatus): void; stop(): void } {
       stop: () => started && bar.stop(),
     };
   }
+  // Not a terminal: a line every 5 s at most, and the last state seen when waiting ends.
   let last = 0;
+  let unprinted: RunStatus | undefined;
+  const line = (s: RunStatus) => {
+    const processed = s.images.done + s.images.failed;
+    printError(
+      `${new Date().toISOString()} ${s.runId} ${s.state}: ${processed}/${s.images.total} images, ${s.images.failed} failed, ${chunkText(s)}, ${s.rate} img/s, ETA ${formatSeconds(s.etaSeconds)}\n`,
+    );
+  };
   return {
     update(s) {
+      unprinted = s;
       if (Date.now() - last < 5_000) return;
       last = Date.now();
-      const processed = s.images.done + s.images.failed;
-      printError(
-        `${new Date().toISOString()} ${s.runId} ${s.state}: ${processed}/${s.images.total} images, ${s.images.failed} failed, ${chunkText(s)}, ${s.rate} img/s, ETA ${formatSeconds(s.etaSeconds)}\n`,
-      );
+      unprinted = undefined;
+      line(s);
     },
-    stop() {},
+    stop() {
+      if (unprinted) line(unprinted);
+      unprinted = undefined;
+    },
   };
 }
 

@@ -92,50 +92,76 @@ export function pilBicubicResize(
 
   // Horizontal pass over only the rows the vertical pass reads (as Pillow does).
   let rows = src;
-  let rowsWidth = width;
   let firstRow = 0;
-  let rowCount = height;
   if (needH) {
     firstRow = needV ? (vert.start[0] as number) : 0;
     const lastRow = needV
       ? (vert.start[outHeight - 1] as number) + (vert.count[outHeight - 1] as number)
       : height;
-    rowCount = lastRow - firstRow;
-    rows = new Uint8Array(outWidth * rowCount * channels);
-    rowsWidth = outWidth;
-    for (let y = 0; y < rowCount; y++) {
-      const inRow = (y + firstRow) * width * channels;
-      const outRow = y * outWidth * channels;
-      for (let xx = 0; xx < outWidth; xx++) {
-        const xmin = horiz.start[xx] as number;
-        const n = horiz.count[xx] as number;
-        const w0 = xx * horiz.taps;
-        for (let c = 0; c < channels; c++) {
-          let ss = HALF;
-          for (let x = 0; x < n; x++) {
-            ss += (src[inRow + (xmin + x) * channels + c] as number) * (horiz.weights[w0 + x] as number);
-          }
-          rows[outRow + xx * channels + c] = clip8(ss);
-        }
-      }
-    }
+    rows = horizontalPass(src, width, channels, firstRow, lastRow - firstRow, outWidth, horiz);
   }
   if (!needV) return rows === src ? src.slice() : rows;
+  return verticalPass(rows, outWidth * channels, firstRow, outHeight, vert);
+}
 
-  const out = new Uint8Array(outWidth * outHeight * channels);
-  const stride = rowsWidth * channels;
-  for (let yy = 0; yy < outHeight; yy++) {
-    const ymin = (vert.start[yy] as number) - firstRow;
-    const n = vert.count[yy] as number;
-    const w0 = yy * vert.taps;
-    const outRow = yy * stride;
-    for (let i = 0; i < stride; i++) {
-      let ss = HALF;
-      for (let y = 0; y < n; y++) {
-        ss += (rows[(ymin + y) * stride + i] as number) * (vert.weights[w0 + y] as number);
+/** Each output row: for each pixel, the weighted sum of `count` input pixels, all channels at once. */
+function horizontalPass(
+  src: Uint8Array,
+  width: number,
+  channels: number,
+  firstRow: number,
+  rowCount: number,
+  outWidth: number,
+  co: Coefficients,
+): Uint8Array {
+  const out = new Uint8Array(outWidth * rowCount * channels);
+  const { start, count, weights, taps } = co;
+  // Int32 sums as Pillow's (weights are 22-bit fixed point, samples 8-bit): exact and JIT-friendly.
+  const acc = new Int32Array(channels);
+  for (let y = 0; y < rowCount; y++) {
+    const inRow = (y + firstRow) * width * channels;
+    let o = y * outWidth * channels;
+    for (let xx = 0; xx < outWidth; xx++) {
+      const n = count[xx] as number;
+      const w0 = xx * taps;
+      let p = inRow + (start[xx] as number) * channels;
+      acc.fill(HALF);
+      for (let x = 0; x < n; x++) {
+        const w = weights[w0 + x] as number;
+        for (let c = 0; c < channels; c++)
+          acc[c] = ((acc[c] as number) + Math.imul(src[p + c] as number, w)) | 0;
+        p += channels;
       }
-      out[outRow + i] = clip8(ss);
+      for (let c = 0; c < channels; c++) out[o++] = clip8(acc[c] as number);
     }
+  }
+  return out;
+}
+
+/** Each output row: the weighted sum of `count` input rows, read and accumulated front to back. */
+function verticalPass(
+  rows: Uint8Array,
+  stride: number,
+  firstRow: number,
+  outHeight: number,
+  co: Coefficients,
+): Uint8Array {
+  const out = new Uint8Array(stride * outHeight);
+  const { start, count, weights, taps } = co;
+  const acc = new Int32Array(stride);
+  for (let yy = 0; yy < outHeight; yy++) {
+    const ymin = (start[yy] as number) - firstRow;
+    const n = count[yy] as number;
+    const w0 = yy * taps;
+    acc.fill(HALF);
+    for (let y = 0; y < n; y++) {
+      const w = weights[w0 + y] as number;
+      const r = (ymin + y) * stride;
+      for (let i = 0; i < stride; i++)
+        acc[i] = ((acc[i] as number) + Math.imul(rows[r + i] as number, w)) | 0;
+    }
+    const o = yy * stride;
+    for (let i = 0; i < stride; i++) out[o + i] = clip8(acc[i] as number);
   }
   return out;
 }
