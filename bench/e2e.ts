@@ -43,7 +43,8 @@ const HELP = `usage: node dist/bench/e2e.js [options]
   --label-counts LIST    label-set sizes (default 10,100,1000; quick 10,100)
   --via api|cli          submit runs with the producer API in this process (default) or with
                          \`zeroshot enqueue ... --wait --json\` child processes
-  --gpus N               baseline with N workers, one per GPU (CUDA_VISIBLE_DEVICES=i; default 1 worker)
+  --gpus N               baseline with workers spread over N GPUs (worker i: CUDA_VISIBLE_DEVICES=i mod N)
+  --workers-per-gpu K    with --gpus: K workers per GPU (default 1)
   --repeat N             baseline (headline) runs, each with its own bound probes (default 3; quick 1)
   --only LIST            run only these groups: ${SCENARIOS.join(',')}
   --out NAME             results name under bench/results (default <date>)`;
@@ -62,6 +63,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     repeat: { type: 'string' },
     gpus: { type: 'string' },
+    'workers-per-gpu': { type: 'string' },
     via: { type: 'string', default: 'api' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -90,6 +92,7 @@ const labelCounts = intListOption(
 );
 const repeat = intOption('repeat', values.repeat, quick ? 1 : 3);
 const gpus = values.gpus === undefined ? undefined : intOption('gpus', values.gpus, 1);
+const workersPerGpu = intOption('workers-per-gpu', values['workers-per-gpu'], 1);
 const only = new Set<string>(values.only ? values.only.split(',').map((s) => s.trim()) : SCENARIOS);
 for (const g of only) {
   if (!(SCENARIOS as readonly string[]).includes(g))
@@ -359,8 +362,8 @@ try {
   if (wants('baseline')) {
     await group(
       'baseline',
-      gpus ?? 1,
-      gpus ? { onePerGpu: true } : {},
+      gpus ? gpus * workersPerGpu : 1,
+      gpus ? { gpus } : {},
       Array.from({ length: repeat }, (_, i) => ({
         name: repeat > 1 ? `baseline-${i + 1}` : 'baseline',
         prefix: prefixes.main,

@@ -12,7 +12,7 @@
 #    (scripts/gpu/make-fp16-variant.py, exported on the GPU), in .cache/models/clip-b32-stand-in;
 # 5. samples nvidia-smi every 200 ms while it runs
 #    - the engine bench on CUDA, fp32 then fp16, vision batch sweep 16..256, large-photo decode table;
-#    - the end-to-end bench (Redis + S3 server + workers), one worker per GPU, fp16 defaults;
+#    - the end-to-end bench (Redis + S3 server + workers), one then two workers per GPU, fp16 defaults;
 # 6. prints one table: per phase img/s, per-stage times, GPU utilisation and memory (and writes JSON).
 #
 # --dry-run: no GPU needed. Runs every step but the GPU ones on the CPU with the tiny fixture model (no
@@ -122,13 +122,18 @@ export ZEROSHOT_LOG_LEVEL=warn
 BATCHES="16,32,64,128,256"
 [ "$DRY_RUN" = 1 ] && BATCHES="8,16"
 for dtype in $DTYPES; do
-  phase "engine-$dtype" "$OUT/engine-$dtype.json" timeout 150 \
+  phase "engine-$dtype" "$OUT/engine-$dtype.json" timeout 120 \
     "$NODE_BIN" scripts/run-bench.mjs engine --no-build --quick --no-peer --model "$MODEL" --dtype "$dtype" \
     --batch-sizes "$BATCHES" --large-photos 3 --out "$NAME/engine-$dtype"
 done
-E2E_ARGS=(--no-build --quick --only baseline --model "$MODEL" --out "$NAME/e2e")
-if [ "$DRY_RUN" = 0 ]; then E2E_ARGS+=(--gpus "$GPUS" --images 1960); fi
-phase "e2e" "$OUT/e2e.json" timeout 240 "$NODE_BIN" scripts/run-bench.mjs e2e "${E2E_ARGS[@]}"
+# End to end: one worker per GPU, then two (a worker's JS thread can be the limit before the GPU is).
+for per in 1 2; do
+  E2E_ARGS=(--no-build --quick --only baseline --model "$MODEL" --out "$NAME/e2e-$per-per-gpu")
+  if [ "$DRY_RUN" = 0 ]; then E2E_ARGS+=(--gpus "$GPUS" --workers-per-gpu "$per" --images 1960)
+  else E2E_ARGS+=(--gpus 1 --workers-per-gpu "$per"); fi
+  phase "e2e-$per-per-gpu" "$OUT/e2e-$per-per-gpu.json" timeout 150 \
+    "$NODE_BIN" scripts/run-bench.mjs e2e "${E2E_ARGS[@]}"
+done
 cleanup
 SMI_PID=""
 

@@ -34,7 +34,7 @@ export async function makeLargePhotos(photos: Photo[], count: number): Promise<P
     const pixels = enlarged.data;
     for (let j = 0; j < pixels.length; j++) {
       const v = (pixels[j] as number) + (grain[j] as number) - 128;
-      pixels[j] = v < 0 ? 0 : v > 255 ? 255 : v;
+      pixels[j] = Math.max(0, Math.min(255, v));
     }
     const data = await sharp(pixels, { raw: { width: LARGE_WIDTH, height: LARGE_HEIGHT, channels: 3 } })
       .jpeg({ quality: 90 })

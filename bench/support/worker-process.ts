@@ -15,8 +15,8 @@ export interface WorkerSettings {
   concurrency?: number;
   intraOpThreads?: number;
   extraArgs?: string[];
-  /** One worker per GPU: worker i sees only GPU i (CUDA_VISIBLE_DEVICES=i). */
-  onePerGpu?: boolean;
+  /** Spread the workers over this many GPUs: worker i sees only GPU i mod gpus (CUDA_VISIBLE_DEVICES). */
+  gpus?: number;
 }
 
 export class WorkerProcess {
@@ -110,7 +110,7 @@ export async function startWorkers(n: number, settings: WorkerSettings, env: Nod
   const workers: WorkerProcess[] = [];
   try {
     for (let i = 0; i < n; i++) {
-      const own = settings.onePerGpu ? { ...env, CUDA_VISIBLE_DEVICES: String(i) } : env;
+      const own = settings.gpus ? { ...env, CUDA_VISIBLE_DEVICES: String(i % settings.gpus) } : env;
       workers.push(await WorkerProcess.start(settings, own));
     }
   } catch (err) {
