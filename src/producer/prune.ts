@@ -68,7 +68,7 @@ async function pruneEmbeddingIndexes(ctx: ProducerContext): Promise<number> {
   const runExists = async (runId: string) => {
     let ok = alive.get(runId);
     if (ok === undefined) {
-      ok = (await ctx.redis.exists(ctx.keys.run(runId))) === 1;
+      ok = await ctx.runs.exists(runId);
       alive.set(runId, ok);
     }
     return ok;
