@@ -26,6 +26,8 @@ export const RUN_FIELD = {
   sealedAt: 'sealedAt',
   cancelledAt: 'cancelledAt',
   retriedAt: 'retriedAt',
+  /** Set by finalize right before it writes the report and `_SUMMARY.json`: no chunk may write after it. */
+  finalizingAt: 'finalizingAt',
   finishedAt: 'finishedAt',
   /** Why the run was cancelled or failed by the system (enqueue error, producer lost). */
   error: 'error',
@@ -53,6 +55,7 @@ export interface RunRecord {
   sealedAt?: string;
   cancelledAt?: string;
   retriedAt?: string;
+  finalizingAt?: string;
   finishedAt?: string;
   error?: string;
   summary?: string;
@@ -67,6 +70,7 @@ const TEXT_FIELDS = [
   RUN_FIELD.sealedAt,
   RUN_FIELD.cancelledAt,
   RUN_FIELD.retriedAt,
+  RUN_FIELD.finalizingAt,
   RUN_FIELD.finishedAt,
   RUN_FIELD.error,
   RUN_FIELD.summary,

@@ -160,6 +160,21 @@ export class RunStore {
     return ((await this.redis.hget(this.keys.run(runId), RUN_FIELD.state)) as RunState | null) ?? undefined;
   }
 
+  /**
+   * Why chunks of the run may no longer write results, or undefined while they may: finalization has begun
+   * (`finalizingAt`, set before `_SUMMARY.json` is written) or the run is completed or failed.
+   */
+  async closedForWrites(runId: string): Promise<string | undefined> {
+    const [state, finalizingAt] = await this.redis.hmget(
+      this.keys.run(runId),
+      RUN_FIELD.state,
+      RUN_FIELD.finalizingAt,
+    );
+    if (state === 'completed' || state === 'failed') return `already finalized (${state})`;
+    if (finalizingAt) return `being finalized since ${finalizingAt}`;
+    return undefined;
+  }
+
   /** Chunk count recorded so far (final once sealed). */
   async chunkCount(runId: string): Promise<number> {
     return Number((await this.redis.hget(this.keys.run(runId), RUN_FIELD.chunks)) ?? 0) || 0;
@@ -175,6 +190,11 @@ export class RunStore {
   /** Records when the first chunk of a run started (for images/s); later calls keep the first value. */
   async markStarted(runId: string, at = new Date()): Promise<void> {
     await this.redis.hsetnx(this.keys.run(runId), RUN_FIELD.startedAt, at.toISOString());
+  }
+
+  /** Finalization begins: from now on `closedForWrites` fences every chunk of the run. */
+  async markFinalizing(runId: string, at = new Date()): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), RUN_FIELD.finalizingAt, at.toISOString());
   }
 
   /** `state=cancelled` (with the reason when the system, not a user, cancels). */
@@ -263,7 +283,7 @@ export class RunStore {
     await this.redis
       .multi()
       .hset(key, encodeRunFields({ state: 'running', retriedAt: new Date().toISOString() }))
-      .hdel(key, RUN_FIELD.finishedAt, RUN_FIELD.summary)
+      .hdel(key, RUN_FIELD.finishedAt, RUN_FIELD.finalizingAt, RUN_FIELD.summary)
       .persist(key)
       .persist(this.keys.runProgress(runId))
       .exec();

@@ -134,6 +134,8 @@ export function createFinalizeProcessor(deps: FinalizeDeps) {
         ? { templates: safeTemplates(deps.resolveTemplates, templateOptions(spec)) }
         : {}),
     });
+    // Fences every chunk still able to write (a worker paused past its lock) before the last files land.
+    await deps.runs.markFinalizing(runId, finishedAt);
     if (spec.report) await writeReport(deps, spec, summary, log);
     const json = `${JSON.stringify(summary, null, 2)}\n`;
     await writeOutput('the run summary', { budgetMs: deps.outputRetryMs ?? 0, log }, () =>

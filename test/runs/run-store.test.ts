@@ -105,6 +105,18 @@ describe('run record', () => {
     assert.deepEqual([rec.state, rec.sealed, rec.chunks, rec.error], ['failed', true, 2, 'producer lost']);
   });
 
+  test('chunks are closed for writes from the start of finalization until a retry reopens the run', async () => {
+    await runs.create(spec('r4'), { output: 'file:///tmp/out/' });
+    assert.equal(await runs.closedForWrites('r4'), undefined);
+    await runs.markFinalizing('r4', new Date('2026-01-02T06:00:00Z'));
+    assert.match((await runs.closedForWrites('r4')) ?? '', /being finalized since 2026-01-02T06:00:00/);
+    await runs.complete('r4', 'completed', '{}', '2026-01-02T06:00:01.000Z');
+    assert.match((await runs.closedForWrites('r4')) ?? '', /already finalized \(completed\)/);
+    await runs.reopen('r4');
+    assert.equal(await runs.closedForWrites('r4'), undefined);
+    assert.equal((await runs.require('r4')).finalizingAt, undefined);
+  });
+
   test('a missing run is RUN_NOT_FOUND naming the id; an unknown state reads as running', async () => {
     await assert.rejects(runs.require('nope'), (e: Error & { code?: string }) => {
       assert.equal(e.code, 'RUN_NOT_FOUND');
