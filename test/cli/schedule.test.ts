@@ -35,6 +35,9 @@ describe('zeroshot schedule (CLI)', () => {
     );
     assert.equal(add.code, 0, add.stderr);
     assert.match(add.stdout, /schedule hourly: every 1s, incremental/);
+    // A daily cron 12 hours away, so it never really fires while the test runs (whatever the time of day).
+    const hour = (new Date().getUTCHours() + 12) % 24;
+    const hh = String(hour).padStart(2, '0');
     const cron = await runCli(
       [
         'schedule',
@@ -42,7 +45,7 @@ describe('zeroshot schedule (CLI)', () => {
         'nightly',
         `${src.uri}`,
         '--cron',
-        '0 3 * * *',
+        `0 ${hour} * * *`,
         '--labels',
         'a',
         '--output',
@@ -54,7 +57,10 @@ describe('zeroshot schedule (CLI)', () => {
 
     const list = await runCli(['schedule', 'list'], env);
     assert.match(list.stdout, /hourly\s+every 1s\s+yes/);
-    assert.match(list.stdout, /nightly\s+cron 0 3 \* \* \*\s+no\s+\d{4}-\d\d-\d\dT03:00:00\.000Z/);
+    assert.match(
+      list.stdout,
+      new RegExp(`nightly\\s+cron 0 ${hour} \\* \\* \\*\\s+no\\s+\\d{4}-\\d\\d-\\d\\dT${hh}:00:00\\.000Z`),
+    );
     const listJson = JSON.parse((await runCli(['schedule', 'list', '--json'], env)).stdout);
     assert.deepEqual(
       listJson.map((s: { name: string }) => s.name),

@@ -153,14 +153,20 @@ describe('text embeddings shared through Redis', () => {
     const labels = ['slow label 1', 'slow label 2', 'slow label 3'];
     const slow = countingEncoder();
     const slowEmbed = slow.embedTexts;
+    let holding: () => void = () => {};
+    const holds = new Promise<void>((r) => {
+      holding = r;
+    });
     slow.embedTexts = async (ls, opts) => {
-      await new Promise((r) => setTimeout(r, 900)); // 3× the lock TTL below
+      holding();
+      await new Promise((r) => setTimeout(r, 2_500)); // 2.5× the lock TTL below
       return slowEmbed(ls, opts);
     };
     const other = countingEncoder();
-    const holder = worker(slow, { lockWaitMs: 300 }).texts.getLabelEmbeddings(labels);
-    await new Promise((r) => setTimeout(r, 50));
-    const waiter = await worker(other, { lockWaitMs: 300 }).texts.getLabelEmbeddings(labels);
+    // A TTL well above a loaded machine's timer delays, so only a holder that stops renewing loses it.
+    const holder = worker(slow, { lockWaitMs: 1_000 }).texts.getLabelEmbeddings(labels);
+    await holds; // the holder has the lock and is encoding
+    const waiter = await worker(other, { lockWaitMs: 1_000 }).texts.getLabelEmbeddings(labels);
     await holder;
     assert.equal(slow.calls.length, 1);
     assert.equal(other.calls.length, 0, 'the waiter got the holder’s results from Redis');
