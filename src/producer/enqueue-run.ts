@@ -81,7 +81,10 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
 
     const first = await groups.next();
     if (first.done) {
-      if (etagsKey) return { runId, chunks: 0, images: 0, created: false, unchanged };
+      if (etagsKey) {
+        await keepEtags(ctx, etagsKey);
+        return { runId, chunks: 0, images: 0, created: false, unchanged };
+      }
       throw new UsageError(
         'INVALID_OPTION',
         `no images found in ${described.join(', ')} (extensions, --include/--exclude filters?)`,
@@ -171,6 +174,7 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
       // Sealed: the finalize job may now write the summary once every chunk has ended.
       await ctx.runs.setCounts(runId, chunks, total, true);
       log.info({ chunks, images: total, unchanged }, 'run enqueued');
+      if (etagsKey) await keepEtags(ctx, etagsKey);
       return { runId, chunks, images: total, created: true, ...(etagsKey ? { unchanged } : {}) };
     } catch (err) {
       // A listing or Redis failure half-way: cancel what was enqueued and seal, so the run ends (as
@@ -188,6 +192,14 @@ export async function enqueueRun(options: EnqueueOptions, deps?: ProducerDeps): 
       await closeAll(flow, queue);
     }
   });
+}
+
+/**
+ * An incremental schedule's ETag map lives as long as run records after its last firing
+ * (ZEROSHOT_RUN_RETENTION): a schedule that stopped firing leaves nothing behind for ever.
+ */
+async function keepEtags(ctx: ProducerContext, etagsKey: string): Promise<void> {
+  if (ctx.runs.retentionMs > 0) await ctx.redis.pexpire(etagsKey, ctx.runs.retentionMs);
 }
 
 /** `ZEROSHOT_PRODUCER_LEASE_MS`: how long a run may go unsealed without news from its producer. */

@@ -39,15 +39,22 @@ export async function pruneRuns(opts: PruneOptions = {}, deps?: ProducerDeps): P
   });
 }
 
+type Scanner = Pick<ProducerContext['redis'], 'scan'>;
+
+/** Keys matching `pattern`; on Redis Cluster every master is scanned (SCAN is per node). */
 async function scanKeys(ctx: ProducerContext, pattern: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await ctx.redis.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
-    found.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return found;
+  const cluster = ctx.redis as unknown as { nodes?: (role: 'master') => Scanner[] };
+  const nodes: Scanner[] = typeof cluster.nodes === 'function' ? cluster.nodes('master') : [ctx.redis];
+  const found = new Set<string>();
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
+      for (const k of batch) found.add(k);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return [...found];
 }
 
 /** `…/<runId>/embeddings/part-000001.f16#12` → runId (see src/runs/output-layout.ts). */
@@ -61,7 +68,7 @@ async function pruneEmbeddingIndexes(ctx: ProducerContext): Promise<number> {
   const runExists = async (runId: string) => {
     let ok = alive.get(runId);
     if (ok === undefined) {
-      ok = (await ctx.redis.exists(ctx.keys.run(runId))) === 1;
+      ok = await ctx.runs.exists(runId);
       alive.set(runId, ok);
     }
     return ok;

@@ -54,12 +54,25 @@ async function chunkCounts(ctx: ProducerContext, runId: string) {
   }
 }
 
-export async function statusOf(ctx: ProducerContext, run: RunRecord): Promise<RunStatus> {
+/**
+ * A run whose producer died after creating it but before adding its first chunk job has no finalize job to
+ * end it: whoever looks at it (status, runs, enqueue --wait) fails it once its producer lease has lapsed.
+ */
+async function endIfOrphaned(ctx: ProducerContext, run: RunRecord): Promise<RunRecord> {
+  if (!(await ctx.runs.producerGone(run))) return run;
+  const error = 'the producer stopped before adding any chunk job (its lease lapsed): nothing was enqueued';
+  await ctx.runs.fail(run.runId, error);
+  return { ...run, state: 'failed', sealed: true, error };
+}
+
+export async function statusOf(ctx: ProducerContext, found: RunRecord): Promise<RunStatus> {
+  const parentCounts = await chunkCounts(ctx, found.runId);
+  const run = parentCounts ? found : await endIfOrphaned(ctx, found);
   const summary = parseJson(run.summary);
   const spec = run.output && run.labelCount !== undefined ? undefined : parseJson(run.spec);
   const imgs = await ctx.runs.progressTotals(run.runId);
   const failedInSummary = (summary?.chunks as { failed?: unknown } | undefined)?.failed;
-  const counts = (await chunkCounts(ctx, run.runId)) ?? {
+  const counts = parentCounts ?? {
     done: imgs.parts,
     failed: Array.isArray(failedInSummary) ? failedInSummary.length : 0,
     pending: 0,

@@ -151,6 +151,11 @@ export class RunStore {
     return rec;
   }
 
+  /** Whether the run's record still exists (not expired or pruned). */
+  async exists(runId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.run(runId))) === 1;
+  }
+
   async state(runId: string): Promise<RunState | undefined> {
     return ((await this.redis.hget(this.keys.run(runId), RUN_FIELD.state)) as RunState | null) ?? undefined;
   }

@@ -39,24 +39,38 @@ export async function fetchWithBudget<T>(
   outer: AbortSignal | undefined,
   fetchOnce: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const deadline = AbortSignal.timeout(budget.deadlineMs);
-  const signal = outer ? AbortSignal.any([deadline, outer]) : deadline;
-  const expired = (cause: unknown) =>
+  // One controller per image, its timer and listener removed at the end: nothing accumulates on the
+  // worker's long-lived shutdown signal, whatever the number of images.
+  const ctl = new AbortController();
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    ctl.abort(new DOMException(`deadline of ${budget.deadlineMs} ms`, 'TimeoutError'));
+  }, budget.deadlineMs);
+  const onOuter = () => ctl.abort(outer?.reason);
+  if (outer?.aborted) onOuter();
+  else outer?.addEventListener('abort', onOuter, { once: true });
+  const deadlineError = (cause: unknown) =>
     new ImageError(
       'IMAGE_FETCH_FAILED',
       `${uri}: not read within the ${budget.deadlineMs} ms deadline (--image-fetch-timeout-ms / ZEROSHOT_IMAGE_FETCH_TIMEOUT_MS)`,
       { cause },
     );
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fetchOnce(signal);
-    } catch (err) {
-      if (outer?.aborted) throw err;
-      if (deadline.aborted) throw expired(err);
-      if (!isRetryable(err) || attempt >= budget.attempts) throw err;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fetchOnce(ctl.signal);
+      } catch (err) {
+        if (outer?.aborted) throw err;
+        if (expired) throw deadlineError(err);
+        if (!isRetryable(err) || attempt >= budget.attempts) throw err;
+      }
+      await sleep((budget.baseDelayMs ?? 250) * 2 ** (attempt - 1), ctl.signal);
+      if (outer?.aborted) throw outer.reason;
+      if (expired) throw deadlineError(undefined);
     }
-    await sleep((budget.baseDelayMs ?? 250) * 2 ** (attempt - 1), signal);
-    if (outer?.aborted) throw outer.reason;
-    if (deadline.aborted) throw expired(undefined);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuter);
   }
 }

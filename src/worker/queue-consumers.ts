@@ -178,6 +178,10 @@ function throttled(intervalMs: number) {
 
 function observeJobs(queue: string, w: Worker, m: Metrics, log: Logger): void {
   const shouldLog = throttled(30_000);
+  // Export every outcome and retry kind at 0 from the start: increase()/rate() in the alerts then see the
+  // first failure after a restart (a series that appears at 1 has no increase).
+  for (const outcome of ['completed', 'retried', 'failed']) m.jobs.inc({ queue, outcome }, 0);
+  for (const kind of ['job', 'stalled', 'storage']) m.retries.inc({ kind }, 0);
   w.on('completed', () => m.jobs.inc({ queue, outcome: 'completed' }));
   w.on('failed', (job: Job | undefined, err: Error) => {
     const willRetry =

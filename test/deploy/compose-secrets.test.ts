@@ -42,7 +42,7 @@ function interpolate(text: string, env: Record<string, string>): string {
 }
 
 describe('docker-compose.yml: no default secrets, least privilege', () => {
-  it('never falls back to a default password: every secret is ${VAR:?message}', () => {
+  it('never falls back to a default password: every secret is required (VAR:?message)', () => {
     assert.doesNotMatch(RAW, /change-me/);
     const uses = [...RAW.matchAll(/\$\{([A-Z0-9_]*(?:PASSWORD|SECRET)[A-Z0-9_]*)(:[-?])?([^}]*)\}/g)];
     assert.ok(uses.length >= 8, `found ${uses.length} secret references`);
@@ -79,7 +79,7 @@ describe('docker-compose.yml: no default secrets, least privilege', () => {
   it('workers get their own MinIO user, never the root credentials', () => {
     for (const name of ['worker', 'worker-gpu']) {
       const e = svc(name).environment ?? {};
-      assert.equal(e.AWS_ACCESS_KEY_ID, '${ZEROSHOT_WORKER_S3_USER:-zeroshot-worker}');
+      assert.equal(e.AWS_ACCESS_KEY_ID, `\${ZEROSHOT_WORKER_S3_USER:-zeroshot-worker}`);
       assert.match(e.AWS_SECRET_ACCESS_KEY ?? '', /^\$\{ZEROSHOT_WORKER_S3_SECRET:\?/);
       assert.doesNotMatch(JSON.stringify(e), /MINIO_ROOT/);
     }

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { createRedis, isClusterMode } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { enqueueRun, getRunStatus } from '../../src/producer/index.js';
+import { enqueueRun, getRunStatus, pruneRuns } from '../../src/producer/index.js';
 import { type RunningWorker, startWorker } from '../../src/worker/index.js';
 import { PHOTO_CORPUS_SIZE, photoCorpusDir, TINY_MODEL_DIR } from '../support/fixtures.js';
 import { type RedisClusterHandle, startRedisCluster } from '../support/redis-cluster.js';
@@ -100,5 +100,9 @@ describe('Redis Cluster (ZEROSHOT_REDIS_CLUSTER=1): a whole run through producer
     assert.equal(lines.length, PHOTO_CORPUS_SIZE);
     const status = await getRunStatus('cluster-run', deps);
     assert.equal(status.state, 'completed');
+    // Retention and prune work through the cluster client too (SCAN on every master).
+    const report = await pruneRuns({ olderThanMs: 0 }, deps);
+    assert.equal(report.runs, 1);
+    await assert.rejects(getRunStatus('cluster-run', deps), /no run with id "cluster-run"/);
   });
 });

@@ -244,7 +244,11 @@ describe('enqueueRun', () => {
         { sources: undefined, manifest: `file://${src.dir}/none.jsonl` },
         /does not exist/,
       ],
-      ['empty listing', { sources: [`${src.uri}a.jpg/`] }, /no images found|not found|ENOTDIR: not a directory/],
+      [
+        'empty listing',
+        { sources: [`${src.uri}a.jpg/`] },
+        /no images found|not found|ENOTDIR: not a directory/,
+      ],
       ['listing filtered to nothing', { extensions: ['png'] }, /no images found/],
       ['incremental without schedule', { incremental: true }, /--incremental only applies to schedules/],
     ];

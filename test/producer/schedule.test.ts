@@ -146,6 +146,8 @@ describe('schedules', () => {
       const [first] = await listRuns({}, d);
       assert.equal(first?.images.total, 3);
       assert.equal(await suite.redis.hlen(keys(p).scheduleEtags('incr')), 3);
+      const ttl = await suite.redis.pttl(keys(p).scheduleEtags('incr'));
+      assert.ok(ttl > 29 * 86_400_000, `the ETag map expires with the run retention (pttl ${ttl})`);
       // Let at least one more firing pass with nothing changed: no new run.
       const schedules = new Queue(QUEUES.schedules, { connection: suite.redis, prefix: p });
       await until(async () => (await schedules.getCompletedCount()) >= 2, 15_000);

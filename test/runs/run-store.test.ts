@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { PAYLOAD_VERSION, type RunSpec } from '../../src/jobs/index.js';
+import { getRunStatus, waitForRun } from '../../src/producer/index.js';
 import {
   decodeRunRecord,
   isFinal,
@@ -127,5 +128,40 @@ describe('output layout', () => {
     assert.equal(runDirUri('file:///o', 'r1'), 'file:///o/r1/');
     assert.throws(() => partUri('s3://bkt/out/', '../x', 0), /runId/);
     assert.throws(() => packUri('s3://bkt/out/', 'r', -1), /chunk index/);
+  });
+});
+
+describe('orphaned runs', () => {
+  let server: RedisServerHandle;
+  let redis: Redis;
+
+  before(async () => {
+    server = await startRedisServer();
+    redis = new Redis(server.url);
+  });
+  after(async () => {
+    await redis.quit();
+    await server.stop();
+  });
+
+  test('a run whose producer died before adding any chunk job is failed by whoever looks at it', async () => {
+    const runs = new RunStore(redis, '{orph}');
+    const old = { ...spec('orphan0'), createdAt: new Date(Date.now() - 5_000).toISOString() };
+    await runs.create(old, { output: 'file:///tmp/out/', producerLeaseMs: 1_000 });
+    const deps = { connection: redis, prefix: '{orph}' };
+    const status = await getRunStatus('orphan0', deps);
+    assert.equal(status.state, 'failed');
+    assert.match(status.error ?? '', /producer stopped before adding any chunk job/);
+    assert.equal((await waitForRun('orphan0', { pollMs: 10 }, deps)).state, 'failed');
+
+    // A live producer (lease held) or a young run is left alone.
+    await runs.create(
+      { ...spec('young'), createdAt: new Date().toISOString() },
+      { output: 'file:///tmp/out/' },
+    );
+    assert.equal((await getRunStatus('young', deps)).state, 'queued');
+    await runs.create({ ...old, runId: 'held' }, { output: 'file:///tmp/out/', producerLeaseMs: 1_000 });
+    assert.equal(await runs.producerLease('held', 60_000).acquire(), true);
+    assert.equal((await getRunStatus('held', deps)).state, 'queued');
   });
 });

@@ -9,8 +9,8 @@ const images = await Promise.all(
   Array.from({ length: COUNT }, (_, i) =>
     sharp({
       create: {
-        width: 1600,
-        height: 1200,
+        width: 2400,
+        height: 1800,
         channels: 3,
         background: { r: 30 * i, g: 100, b: 200 },
         noise: { type: 'gaussian', mean: 128, sigma: 60 },

@@ -1,33 +1,40 @@
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { ImageError } from '../errors/index.js';
 
-/** Reads a local image, checking its size with fstat before reading a byte. */
+const NOT_REGULAR = 'not a regular file (a directory, named pipe, device or socket)';
+
+/**
+ * Reads a local image, checking its size with fstat before reading a byte. Only regular files: the path
+ * is stat'ed before it is opened, and opened with O_NONBLOCK, so a named pipe never blocks a libuv thread.
+ */
 export async function readImageFile(path: string, maxBytes: number): Promise<Buffer> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(path, 'r');
+    if (!(await stat(path)).isFile()) throw new ImageError('IMAGE_NOT_REGULAR_FILE', NOT_REGULAR);
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    throw fileError(err);
+    throw err instanceof ImageError ? err : fileError(err);
   }
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new ImageError('IMAGE_FETCH_FAILED', 'not a regular file');
-    if (stat.size === 0) throw new ImageError('IMAGE_EMPTY', 'the image file has zero bytes');
-    if (stat.size > maxBytes) {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new ImageError('IMAGE_NOT_REGULAR_FILE', NOT_REGULAR);
+    if (info.size === 0) throw new ImageError('IMAGE_EMPTY', 'the image file has zero bytes');
+    if (info.size > maxBytes) {
       throw new ImageError(
         'IMAGE_TOO_LARGE',
-        `the file has ${stat.size} bytes, more than the limit of ${maxBytes}`,
+        `the file has ${info.size} bytes, more than the limit of ${maxBytes}`,
       );
     }
     // Read at most the size seen by fstat (+1 to notice a file that grew meanwhile).
-    const buf = Buffer.allocUnsafe(stat.size + 1);
+    const buf = Buffer.allocUnsafe(info.size + 1);
     let filled = 0;
     while (filled < buf.length) {
       const { bytesRead } = await handle.read(buf, filled, buf.length - filled, filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    if (filled > stat.size) {
+    if (filled > info.size) {
       throw new ImageError('IMAGE_FETCH_FAILED', 'the file changed while it was being read', {
         retryable: true,
       });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -41,8 +42,15 @@ describe('readImageSource: files and buffers', () => {
     rejectsWith(readImageSource(path.join(dir, 'nope.jpg'), { maxBytes: MAX }), 'IMAGE_NOT_FOUND'));
   it('0-byte file → IMAGE_EMPTY', () =>
     rejectsWith(readImageSource(path.join(dir, 'empty.jpg'), { maxBytes: MAX }), 'IMAGE_EMPTY'));
-  it('a directory → IMAGE_FETCH_FAILED', () =>
-    rejectsWith(readImageSource(dir, { maxBytes: MAX }), 'IMAGE_FETCH_FAILED'));
+  it('a directory → IMAGE_NOT_REGULAR_FILE', () =>
+    rejectsWith(readImageSource(dir, { maxBytes: MAX }), 'IMAGE_NOT_REGULAR_FILE'));
+  it('a named pipe with no writer → IMAGE_NOT_REGULAR_FILE, without blocking on open', async () => {
+    const fifo = path.join(dir, 'pipe.jpg');
+    execFileSync('mkfifo', [fifo]);
+    await rejectsWith(readImageSource(fifo, { maxBytes: MAX }), 'IMAGE_NOT_REGULAR_FILE');
+  });
+  it('a character device (/dev/zero) → IMAGE_NOT_REGULAR_FILE', () =>
+    rejectsWith(readImageSource('/dev/zero', { maxBytes: MAX }), 'IMAGE_NOT_REGULAR_FILE'));
   it('file over the byte limit → IMAGE_TOO_LARGE (checked by stat, before reading)', () =>
     rejectsWith(readImageSource(path.join(dir, 'photo.jpg'), { maxBytes: 100 }), 'IMAGE_TOO_LARGE'));
   it('buffers pass through within limits', async () => {

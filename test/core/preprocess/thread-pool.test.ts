@@ -26,7 +26,12 @@ describe("libuv's thread pool is sized for parallel decodes", () => {
   delete base.UV_THREADPOOL_SIZE;
 
   it('more than 4 sharp decodes run at once (pool sized from the cores, at least 8)', (t) => {
-    const { threadPool, maxInProcess } = probe(base);
+    // Overlap is observed by sampling from the JS thread, which a loaded machine can starve while the pool
+    // runs: take the best of a few probes (the claim is what the pool allows, not what one moment shows).
+    let { threadPool, maxInProcess } = probe(base);
+    for (let attempt = 1; attempt < 3 && maxInProcess <= 4; attempt++) {
+      ({ threadPool, maxInProcess } = probe(base));
+    }
     t.diagnostic(`UV_THREADPOOL_SIZE ${threadPool}: up to ${maxInProcess} of 8 decodes in flight at once`);
     assert.ok(Number(threadPool) >= 8, `UV_THREADPOOL_SIZE ${threadPool}`);
     assert.ok(maxInProcess > 4, `at most ${maxInProcess} decodes overlapped`);
