@@ -162,17 +162,9 @@ export class ImagePreprocessor {
   /** libvips decodes at full size; the resize and crop run in JavaScript exactly as Pillow's. */
   private async resizeLikePillow(data: Buffer, width: number, height: number, plan: ResizePlan) {
     const full = await this.rgb(this.open(data), { width, height });
-    const resized = pilBicubicResize(full, width, height, 3, plan.width, plan.height);
-    const { crop } = plan;
-    if (crop.width === plan.width && crop.height === plan.height)
-      return Buffer.from(resized.buffer, resized.byteOffset, resized.byteLength);
-    const out = Buffer.allocUnsafe(crop.width * crop.height * 3);
-    const row = crop.width * 3;
-    for (let y = 0; y < crop.height; y++) {
-      const from = ((crop.top + y) * plan.width + crop.left) * 3;
-      out.set(resized.subarray(from, from + row), y * row);
-    }
-    return out;
+    // Only the centre crop is computed: the same bytes as Pillow's resize-then-crop.
+    const cropped = pilBicubicResize(full, width, height, 3, plan.width, plan.height, plan.crop);
+    return Buffer.from(cropped.buffer, cropped.byteOffset, cropped.byteLength);
   }
 
   /** The pipeline's output as 8-bit sRGB, alpha flattened on white; checked against the expected size. */

@@ -37,6 +37,32 @@ describe("pilBicubicResize is Pillow's BICUBIC, byte for byte", () => {
     });
   }
 
+  it('a window is the same bytes as resizing everything and cropping after', () => {
+    const cases: [number, number, number, number, number, number, number, number][] = [
+      [512, 128, 896, 224, 336, 0, 224, 224], // wide strip enlarged, centre crop
+      [128, 300, 224, 525, 0, 150, 224, 224], // tall, enlarged
+      [200, 100, 224, 112, 5, 7, 50, 60], // arbitrary window
+      [37, 23, 37, 40, 3, 1, 20, 30], // vertical only
+      [37, 23, 61, 23, 2, 4, 30, 10], // horizontal only
+      [5, 4, 5, 4, 1, 1, 3, 2], // no resize: a copy of the window
+    ];
+    for (const [w, h, ow, oh, left, top, cw, ch] of cases) {
+      const src = pattern(w, h);
+      const full = pilBicubicResize(src, w, h, 3, ow, oh);
+      const expected = new Uint8Array(cw * ch * 3);
+      for (let y = 0; y < ch; y++) {
+        const from = ((top + y) * ow + left) * 3;
+        expected.set(full.subarray(from, from + cw * 3), y * cw * 3);
+      }
+      const window = { left, top, width: cw, height: ch };
+      assert.deepEqual(pilBicubicResize(src, w, h, 3, ow, oh, window), expected, `${w}×${h} → ${ow}×${oh}`);
+    }
+    assert.throws(
+      () => pilBicubicResize(pattern(4, 4), 4, 4, 3, 8, 8, { left: 4, top: 0, width: 5, height: 8 }),
+      /not inside 8×8/,
+    );
+  });
+
   it('same size is a copy', () => {
     const src = pattern(5, 4);
     const out = pilBicubicResize(src, 5, 4, 3, 5, 4);
