@@ -6,6 +6,7 @@ import {
   WaitingError,
   type Worker,
 } from 'bullmq';
+import { within } from './within.js';
 
 /**
  * Jobs this process is working on, from the processor's start until BullMQ has recorded the outcome
@@ -51,17 +52,7 @@ export class ActiveJobs {
   /** Resolves true once no job is active, false after `timeoutMs`. */
   async idle(timeoutMs: number): Promise<boolean> {
     if (this.ids.size === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true))),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return within(new Promise<void>((resolve) => this.idleWaiters.push(resolve)), timeoutMs);
   }
 
   private end(key: string): void {

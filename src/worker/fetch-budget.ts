@@ -1,4 +1,5 @@
 import { ImageError, isRetryableCode, ZeroshotError } from '../core/errors/index.js';
+import { sleep } from './sleep.js';
 
 /** How long, and how many times, ONE image may be fetched before it becomes an error line. */
 export interface FetchBudget {
@@ -13,18 +14,6 @@ export interface FetchBudget {
 /** True when trying the same image again may succeed. */
 export function isRetryable(err: unknown): boolean {
   return err instanceof ZeroshotError && (err.retryable || isRetryableCode(err.code));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**

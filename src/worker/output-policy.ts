@@ -1,6 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from '../observability/logger.js';
 import { StorageError } from '../storage/index.js';
+import { sleep } from './sleep.js';
 
 /** Errno codes of an output that someone (or time) can fix: permissions, read-only remounts, full disks. */
 const OUTAGE_OS_CODES = new Set([
@@ -28,18 +29,6 @@ export function isOutputOutage(err: unknown): boolean {
   if (!(err instanceof StorageError)) return false;
   if (err.retryable) return true;
   return err.osCode !== undefined && OUTAGE_OS_CODES.has(err.osCode);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 export interface OutputRetry {
