@@ -4,7 +4,6 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'puppeteer-core';
 import { writeRunReport } from '../../src/report/index.js';
-import type { RunningWorker } from '../../src/worker/index.js';
 import { labelledRun, REPORT_LABELS } from '../report/labelled-run.js';
 import {
   chromiumTool,
@@ -13,8 +12,7 @@ import {
   saveReadmeImage,
   screenshot,
 } from '../support/browser.js';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { removeDir, startTestWorker, tempDir } from '../worker/helpers.js';
+import { workerSuite } from '../worker/helpers.js';
 
 // Functions passed to page.evaluate run in the browser; the tests compile without the DOM library.
 // biome-ignore lint/suspicious/noExplicitAny: browser globals
@@ -29,19 +27,14 @@ describe('the run report in a real browser (Debian chromium via puppeteer-core)'
   skip: chromium.skipReason,
   timeout: 240_000,
 }, () => {
-  let redis: RedisServerHandle;
-  let worker: RunningWorker;
+  const suite = workerSuite('report-browser', PREFIX, { finalizeRetryMs: 200 });
   let browser: Browser;
-  let dir: string;
   let reportFile: string;
   let thumbnails: number;
 
   before(
     async () => {
-      redis = await startRedisServer();
-      dir = tempDir('report-browser');
-      worker = startTestWorker({ redisUrl: redis.url, queuePrefix: PREFIX, finalizeRetryMs: 200 });
-      await worker.ready;
+      const { redis, dir } = suite;
       const run = await labelledRun({
         redisUrl: redis.url,
         prefix: PREFIX,
@@ -64,9 +57,6 @@ describe('the run report in a real browser (Debian chromium via puppeteer-core)'
   after(
     async () => {
       await browser?.close();
-      await worker?.close({ timeoutMs: 5_000 });
-      await redis?.stop();
-      removeDir(dir);
     },
     { timeout: 60_000 },
   );

@@ -2,16 +2,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { collectResults } from '../../src/report/collect-results.js';
 import { STYLE_HASH, writeRunReport } from '../../src/report/index.js';
 import { TopN } from '../../src/report/top-n.js';
 import { createStorage } from '../../src/storage/index.js';
-import type { RunningWorker } from '../../src/worker/index.js';
 import { CLI } from '../support/fixtures.js';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { removeDir, startTestWorker, tempDir } from '../worker/helpers.js';
+import { removeDir, tempDir, workerSuite } from '../worker/helpers.js';
 import { type LabelledRun, labelledRun, REPORT_LABELS } from './labelled-run.js';
 
 describe('report: bounded aggregation', () => {
@@ -105,37 +103,28 @@ describe('report: bounded aggregation', () => {
 
 describe('zeroshot report on a real run (redis-server, worker, tiny model)', { timeout: 180_000 }, () => {
   const PREFIX = '{zsreport}';
-  let redis: RedisServerHandle;
-  let worker: RunningWorker;
-  let dir: string;
+  const suite = workerSuite('report-run', PREFIX, { finalizeRetryMs: 200 });
   let run: LabelledRun;
 
   before(
     async () => {
-      redis = await startRedisServer();
-      dir = tempDir('report-run');
-      worker = startTestWorker({ redisUrl: redis.url, queuePrefix: PREFIX, finalizeRetryMs: 200 });
-      await worker.ready;
-      run = await labelledRun({ redisUrl: redis.url, prefix: PREFIX, dir, runId: 'rep-1', photos: 24 });
+      run = await labelledRun({
+        redisUrl: suite.redis.url,
+        prefix: PREFIX,
+        dir: suite.dir,
+        runId: 'rep-1',
+        photos: 24,
+      });
     },
     { timeout: 120_000 },
   );
 
-  after(
-    async () => {
-      await worker?.close({ timeoutMs: 5_000 });
-      await redis?.stop();
-      removeDir(dir);
-    },
-    { timeout: 60_000 },
-  );
-
   it('writes one self-contained page: charts, thumbnails, errors, timing, strict CSP, no script', async () => {
-    const out = path.join(dir, 'report.html');
+    const out = path.join(suite.dir, 'report.html');
     const res = await writeRunReport(
       run.runId,
       { out, perLabel: 3 },
-      { redisUrl: redis.url, prefix: PREFIX },
+      { redisUrl: suite.redis.url, prefix: PREFIX },
     );
     assert.equal(res.out, out);
     const html = readFileSync(out, 'utf8');
@@ -173,7 +162,7 @@ describe('zeroshot report on a real run (redis-server, worker, tiny model)', { t
   });
 
   it('CLI: zeroshot report --json writes to a storage URI; --output reads storage without Redis', () => {
-    const target = `${pathToFileURL(path.join(dir, 'cli', 'r.html')).href}`;
+    const target = `${pathToFileURL(path.join(suite.dir, 'cli', 'r.html')).href}`;
     const res = spawnSync(
       process.execPath,
       [
@@ -184,7 +173,7 @@ describe('zeroshot report on a real run (redis-server, worker, tiny model)', { t
         target,
         '--json',
         '--redis-url',
-        redis.url,
+        suite.redis.url,
         '--queue-prefix',
         PREFIX,
       ],
@@ -196,7 +185,7 @@ describe('zeroshot report on a real run (redis-server, worker, tiny model)', { t
     assert.equal(body.stats.lines, run.images.length);
     assert.match(readFileSync(new URL(target), 'utf8'), /<!doctype html>/);
 
-    const offline = path.join(dir, 'offline.html');
+    const offline = path.join(suite.dir, 'offline.html');
     const res2 = spawnSync(
       process.execPath,
       [
@@ -219,9 +208,9 @@ describe('zeroshot report on a real run (redis-server, worker, tiny model)', { t
 
   it('enqueue --report: the worker writes report.html next to _SUMMARY.json at finalize', async () => {
     const second = await labelledRun({
-      redisUrl: redis.url,
+      redisUrl: suite.redis.url,
       prefix: PREFIX,
-      dir: path.join(dir, 'with-report'),
+      dir: path.join(suite.dir, 'with-report'),
       runId: 'rep-2',
       photos: 5,
       report: true,
@@ -242,11 +231,11 @@ describe('zeroshot report on a real run (redis-server, worker, tiny model)', { t
         'report',
         'nope',
         '--redis-url',
-        redis.url,
+        suite.redis.url,
         '--queue-prefix',
         PREFIX,
         '--out',
-        path.join(dir, 'x.html'),
+        path.join(suite.dir, 'x.html'),
       ],
       { encoding: 'utf8', timeout: 60_000 },
     );

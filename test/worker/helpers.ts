@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { type ConnectionOptions, FlowProducer, Queue } from 'bullmq';
 import { Registry } from 'prom-client';
 import {
@@ -17,6 +18,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { RunStore } from '../../src/runs/index.js';
 import { type RunningWorker, type StartWorkerOptions, startWorker } from '../../src/worker/index.js';
 import { PHOTO_CORPUS_SIZE, photoCorpus, stagePhotos, TINY_MODEL_DIR } from '../support/fixtures.js';
+import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -142,6 +144,21 @@ export function readParts(outputDir: string, runId: string): { parts: string[]; 
   return { parts, lines };
 }
 
+/**
+ * createRunDirect with a file:// output under `outputDir`, then waits for its _SUMMARY.json and reads its
+ * part files.
+ */
+export async function completeRun(
+  outputDir: string,
+  r: Omit<DirectRun, 'output'>,
+  timeoutMs?: number,
+  // biome-ignore lint/suspicious/noExplicitAny: parsed JSON, checked field by field by the tests
+): Promise<{ summary: any; parts: string[]; lines: any[] }> {
+  await createRunDirect({ ...r, output: `file://${outputDir}/` });
+  const summary = await waitForSummary(outputDir, r.runId, timeoutMs);
+  return { summary, ...readParts(outputDir, r.runId) };
+}
+
 /** Asserts-friendly: image URI → occurrences. */
 export function countByImage(lines: Array<{ image: string }>): Map<string, number> {
   const m = new Map<string, number>();
@@ -165,4 +182,42 @@ export function startTestWorker(opts: StartWorkerOptions): RunningWorker {
     logger: createLogger({}, { ZEROSHOT_LOG_LEVEL: process.env.ZEROSHOT_LOG_LEVEL ?? 'silent' }),
     ...opts,
   });
+}
+
+/** What workerSuite() gives a describe(): filled in by its before() hook. */
+export interface WorkerSuite {
+  redis: RedisServerHandle;
+  /** A temp directory, removed in after(). */
+  dir: string;
+  worker: RunningWorker;
+}
+
+/**
+ * Registers before/after hooks (60 s each): a private redis-server, a temp dir and startTestWorker on
+ * `prefix` with `options`; after() closes them in reverse. The caller's own before() hooks run after these.
+ */
+export function workerSuite(
+  name: string,
+  prefix: string,
+  options: Omit<StartWorkerOptions, 'redisUrl' | 'queuePrefix'> = {},
+): WorkerSuite {
+  const ctx = {} as WorkerSuite;
+  before(
+    async () => {
+      ctx.redis = await startRedisServer();
+      ctx.dir = tempDir(name);
+      ctx.worker = startTestWorker({ redisUrl: ctx.redis.url, queuePrefix: prefix, ...options });
+      await ctx.worker.ready;
+    },
+    { timeout: 60_000 },
+  );
+  after(
+    async () => {
+      await ctx.worker?.close({ timeoutMs: 5_000 });
+      await ctx.redis?.stop();
+      removeDir(ctx.dir);
+    },
+    { timeout: 60_000 },
+  );
+  return ctx;
 }

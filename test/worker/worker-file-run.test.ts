@@ -13,22 +13,20 @@ import {
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { createRedis, jobIds, keys, PAYLOAD_VERSION, QUEUES } from '../../src/jobs/index.js';
-import type { RunningWorker } from '../../src/worker/index.js';
 import { PHOTO, PHOTO_CORPUS_SIZE, photoPath } from '../support/fixtures.js';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 import {
+  completeRun,
   countByImage,
   createRunDirect,
   openQueue,
   readParts,
-  removeDir,
   samplePhotos,
   sleep,
   startTestWorker,
-  tempDir,
   waitForSummary,
+  workerSuite,
 } from './helpers.js';
 
 const PREFIX = '{zstest}';
@@ -36,42 +34,20 @@ const PREFIX = '{zstest}';
 describe('worker: runs on file:// storage with a real redis-server and the tiny model', {
   timeout: 150_000,
 }, () => {
-  let redis: RedisServerHandle;
-  let worker: RunningWorker;
+  const suite = workerSuite('worker-run', PREFIX, { concurrency: 3, batchSize: 8, finalizeRetryMs: 200 });
   let dir: string;
   let out: string;
   let badDir: string;
 
-  before(
-    async () => {
-      redis = await startRedisServer();
-      dir = tempDir('worker-run');
-      out = path.join(dir, 'out');
-      badDir = path.join(dir, 'images');
-      mkdirSync(badDir, { recursive: true });
-      writeFileSync(path.join(badDir, 'empty.jpg'), Buffer.alloc(0));
-      writeFileSync(path.join(badDir, 'text.jpg'), 'this is not a JPEG at all\n');
-      copyFileSync(photoPath(PHOTO), path.join(badDir, 'ok.jpg'));
-      worker = startTestWorker({
-        redisUrl: redis.url,
-        queuePrefix: PREFIX,
-        concurrency: 3,
-        batchSize: 8,
-        finalizeRetryMs: 200,
-      });
-      await worker.ready;
-    },
-    { timeout: 60_000 },
-  );
-
-  after(
-    async () => {
-      await worker?.close({ timeoutMs: 5_000 });
-      await redis?.stop();
-      removeDir(dir);
-    },
-    { timeout: 60_000 },
-  );
+  before(() => {
+    dir = suite.dir;
+    out = path.join(dir, 'out');
+    badDir = path.join(dir, 'images');
+    mkdirSync(badDir, { recursive: true });
+    writeFileSync(path.join(badDir, 'empty.jpg'), Buffer.alloc(0));
+    writeFileSync(path.join(badDir, 'text.jpg'), 'this is not a JPEG at all\n');
+    copyFileSync(photoPath(PHOTO), path.join(badDir, 'ok.jpg'));
+  });
 
   it('labels the photo corpus plus bad files: every image exactly once, error lines, _SUMMARY.json', async () => {
     const photos = samplePhotos();
@@ -79,18 +55,14 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
     const bad = ['empty.jpg', 'text.jpg', 'missing.jpg'].map((f) => `file://${path.join(badDir, f)}`);
     const images = [...photos.slice(0, 20), ...bad, ...photos.slice(20)];
     const labels = ['a fish', 'a dog', 'a bird', 'a vehicle', 'food'];
-    await createRunDirect({
+    const { summary, parts, lines } = await completeRun(out, {
       runId: 'full',
-      redisUrl: redis.url,
+      redisUrl: suite.redis.url,
       prefix: PREFIX,
-      output: `file://${out}/`,
       images,
       labels,
       chunkSize: 16,
     });
-
-    const summary = await waitForSummary(out, 'full');
-    const { parts, lines } = readParts(out, 'full');
     assert.deepEqual(parts, [
       'part-000000.jsonl',
       'part-000001.jsonl',
@@ -113,7 +85,7 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
     assert.equal(byImage.get(bad[2]!).error.code, 'IMAGE_NOT_FOUND');
     for (const uri of photos) {
       const line = byImage.get(uri);
-      assert.equal(line.model, worker.model!.id);
+      assert.equal(line.model, suite.worker.model!.id);
       assert.equal(typeof line.etag, 'string');
       assert.deepEqual(line.labels.map((l: { label: string }) => l.label).sort(), [...labels].sort());
       const sum = line.labels.reduce((s: number, l: { score: number }) => s + l.score, 0);
@@ -137,13 +109,13 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
     });
     assert.deepEqual(summary.chunks.failed, []);
     assert.equal(summary.chunks.written, 4);
-    assert.equal(summary.model.id, worker.model!.id);
+    assert.equal(summary.model.id, suite.worker.model!.id);
     assert.equal(summary.model.provider, 'cpu');
     assert.deepEqual(summary.labels, labels);
     assert.ok(summary.imagesPerSecond > 0);
     assert.ok(Date.parse(summary.finishedAt) >= Date.parse(summary.startedAt));
 
-    const r = createRedis(redis.url);
+    const r = createRedis(suite.redis.url);
     const hash = await r.hgetall(keys(PREFIX).run('full'));
     await r.quit();
     assert.equal(hash.state, 'completed');
@@ -156,7 +128,7 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
     writeFileSync(path.join(dir, 'retry-out', 'retry'), 'in the way');
     await createRunDirect({
       runId: 'retry',
-      redisUrl: redis.url,
+      redisUrl: suite.redis.url,
       prefix: PREFIX,
       output: `file://${dir}/retry-out/`,
       images,
@@ -164,7 +136,7 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
       attempts: 4,
       backoffMs: 1_500,
     });
-    const queue = openQueue(redis.url, PREFIX);
+    const queue = openQueue(suite.redis.url, PREFIX);
     const deadline = Date.now() + 30_000;
     let job = await queue.getJob(jobIds.chunk('retry', 0));
     while (!(await job?.isFailed())) {
@@ -180,13 +152,13 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
 
   it('a chunk that fails AFTER writing its part is retried and overwrites it: no duplicate lines', async () => {
     const images = samplePhotos().slice(10, 22);
-    const r = createRedis(redis.url);
+    const r = createRedis(suite.redis.url);
     // The progress hash is a plain string: HSET fails with WRONGTYPE right after the part is written.
     await r.set(keys(PREFIX).runProgress('dup'), 'in the way');
-    const queue = openQueue(redis.url, PREFIX);
+    const queue = openQueue(suite.redis.url, PREFIX);
     await createRunDirect({
       runId: 'dup',
-      redisUrl: redis.url,
+      redisUrl: suite.redis.url,
       prefix: PREFIX,
       output: `file://${out}/`,
       images,
@@ -217,7 +189,7 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
   });
 
   it('fails an invalid chunk payload at once (no retries) with a clear reason', async () => {
-    const queue = openQueue(redis.url, PREFIX);
+    const queue = openQueue(suite.redis.url, PREFIX);
     const job = await queue.add(
       'chunk',
       { v: PAYLOAD_VERSION, runId: 'nope', index: 0, images: [{ uri: '../../etc/passwd' }] },
@@ -247,11 +219,11 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
   });
 
   it('a cancelled run writes no part and a cancelled _SUMMARY.json', async () => {
-    const r = createRedis(redis.url);
+    const r = createRedis(suite.redis.url);
     await r.hset(keys(PREFIX).run('cancelled'), 'state', 'cancelled');
     await createRunDirect({
       runId: 'cancelled',
-      redisUrl: redis.url,
+      redisUrl: suite.redis.url,
       prefix: PREFIX,
       output: `file://${out}/`,
       images: samplePhotos().slice(0, 8),
@@ -273,14 +245,14 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
   it('finalize waits until the producer seals the run', async () => {
     await createRunDirect({
       runId: 'unsealed',
-      redisUrl: redis.url,
+      redisUrl: suite.redis.url,
       prefix: PREFIX,
       output: `file://${out}/`,
       images: samplePhotos().slice(0, 4),
       chunkSize: 4,
       sealed: false,
     });
-    const r = createRedis(redis.url);
+    const r = createRedis(suite.redis.url);
     const deadline = Date.now() + 15_000;
     while ((await r.hlen(keys(PREFIX).runProgress('unsealed'))) < 1) {
       assert.ok(Date.now() < deadline, 'the chunk was not processed');
@@ -288,7 +260,7 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
     }
     await sleep(600);
     assert.equal(existsSync(path.join(out, 'unsealed', '_SUMMARY.json')), false, 'no summary before sealing');
-    const runs = openQueue(redis.url, PREFIX, QUEUES.runs);
+    const runs = openQueue(suite.redis.url, PREFIX, QUEUES.runs);
     assert.equal(await (await runs.getJob(jobIds.run('unsealed')))!.getState(), 'delayed');
     await runs.close();
     await r.hset(keys(PREFIX).run('unsealed'), 'sealed', '1');
@@ -310,7 +282,7 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
     const labels = ['a fish', 'a bird', 'a dog'];
     await createRunDirect({
       runId: 'store',
-      redisUrl: redis.url,
+      redisUrl: suite.redis.url,
       prefix: PREFIX,
       output: `file://${out}/`,
       images,
@@ -327,7 +299,7 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
     renameSync(srcDir, `${srcDir}-gone`);
     await createRunDirect({
       runId: 'reuse',
-      redisUrl: redis.url,
+      redisUrl: suite.redis.url,
       prefix: PREFIX,
       output: `file://${out}/`,
       images: first.map((l) => ({ uri: l.image, etag: l.etag })),
@@ -378,7 +350,7 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const { port } = server.address() as AddressInfo;
     const allowed = startTestWorker({
-      redisUrl: redis.url,
+      redisUrl: suite.redis.url,
       queuePrefix: '{zshttp}',
       finalizeRetryMs: 200,
       httpSources: [`127.0.0.1:${port}`],
@@ -394,15 +366,12 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
         `${base}/teapot.jpg`,
         `http://127.0.0.1:${internalPort}/x.jpg`,
       ];
-      await createRunDirect({
+      const { summary, lines } = await completeRun(out, {
         runId: 'http',
-        redisUrl: redis.url,
+        redisUrl: suite.redis.url,
         prefix: '{zshttp}',
-        output: `file://${out}/`,
         images,
       });
-      const summary = await waitForSummary(out, 'http');
-      const { lines } = readParts(out, 'http');
       const hash = createHash('sha256').update(photo).digest('hex').slice(0, 32);
       assert.equal(lines[0].etag, `sha256-${hash}`, 'our own content hash, never the ETag header');
       assert.ok(lines[0].labels.length > 0);
@@ -424,15 +393,12 @@ describe('worker: runs on file:// storage with a real redis-server and the tiny 
   });
 
   it('http(s) sources are refused by a worker without an allow-list', async () => {
-    await createRunDirect({
+    const { summary, lines } = await completeRun(out, {
       runId: 'http-off',
-      redisUrl: redis.url,
+      redisUrl: suite.redis.url,
       prefix: PREFIX,
-      output: `file://${out}/`,
       images: ['http://127.0.0.1:1/x.jpg', 'https://example.com/y.jpg'],
     });
-    const summary = await waitForSummary(out, 'http-off');
-    const { lines } = readParts(out, 'http-off');
     for (const line of lines) assert.equal(line.error.code, 'IMAGE_SOURCE_FORBIDDEN');
     assert.deepEqual(summary.counts, { images: 2, ok: 0, failed: 2, missing: 0 });
   });
