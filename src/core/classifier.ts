@@ -149,33 +149,31 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
     await opened.text.dispose();
     opened = await openModel(dir, undefined, runtime, opts);
   }
-  const { spec, pre } = opened;
-  const vision = { value: opened.vision };
-  const text = { value: opened.text };
+  const { spec, pre, vision, text } = opened;
   try {
-    const batcher = new ImageEmbeddingBatcher(pre, vision.value, {
-      batchSize: opts.batchSize ?? defaultBatchSize(vision.value.provider),
+    const batcher = new ImageEmbeddingBatcher(pre, vision, {
+      batchSize: opts.batchSize ?? defaultBatchSize(vision.provider),
       maxWaitMs: opts.maxWaitMs,
       maxInFlight: opts.maxInFlight,
       decodeConcurrency: opts.decodeConcurrency,
       onBatch: opts.onBatch,
     });
-    const labels = new LabelEmbedder(text.value, { modelId: spec.id, cacheSize: opts.textCacheSize });
+    const labels = new LabelEmbedder(text, { modelId: spec.id, cacheSize: opts.textCacheSize });
     const info: ClassifierInfo = Object.freeze({
       id: spec.id,
       dir: spec.dir,
       modelType: spec.modelType,
       dtype: spec.dtype,
-      provider: vision.value.provider,
-      projectionDim: vision.value.dim,
+      provider: vision.provider,
+      projectionDim: vision.dim,
       imageSize: spec.preprocess.imageSize,
       logitScale: spec.logitScale,
       logitBias: spec.logitBias,
     });
-    return new EngineClassifier(info, pre, batcher, labels, vision.value, text.value, opts);
+    return new EngineClassifier(info, pre, batcher, labels, vision, text, opts);
   } catch (err) {
-    await vision.value.dispose();
-    await text.value.dispose();
+    await vision.dispose();
+    await text.dispose();
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { UsageError } from '../../core/errors/index.js';
+import { forEachConcurrent } from '../../core/pipeline/map-concurrent.js';
 import { DEFAULT_PREFIX, keys } from '../../jobs/names.js';
 import { LIMITS } from '../../jobs/schemas.js';
 import type { Logger } from '../../observability/logger.js';
@@ -69,14 +70,6 @@ function normalized(v: Float32Array): Float32Array {
   const n = Math.sqrt(s);
   if (n > 0 && Number.isFinite(n)) for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) / n;
   return v;
-}
-
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 interface CachedPack {
@@ -177,7 +170,7 @@ export function createEmbeddingStore(opts: EmbeddingStoreOptions): EmbeddingStor
         byPack.set(loc.pack, list);
       });
 
-      await mapLimit([...byPack.entries()], concurrency, async ([packUri, wanted]) => {
+      await forEachConcurrent([...byPack.entries()], concurrency, async ([packUri, wanted]) => {
         const read = (view: PackView) => {
           let stale = 0;
           for (const w of wanted) {
