@@ -4,13 +4,12 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { ErrorCode } from '../../src/core/errors/index.js';
 import { buildHostileCorpus, EQUIVALENT_CODES, type HostileFile } from '../support/hostile-corpus.js';
-import { rssBytes, spawnWorker, stopWorker, workerProcessSuite } from '../support/worker-process.js';
+import { samplePeakRss, spawnWorker, stopWorker, workerProcessSuite } from '../support/worker-process.js';
 import {
+  completeRun,
   countByImage,
   createRunDirect,
-  readParts,
   samplePhotos,
-  sleep,
   waitForSummary,
 } from '../worker/helpers.js';
 
@@ -39,28 +38,22 @@ describe('fault: a corpus of hostile image files', { timeout: 180_000 }, () => {
     assert.ok(corpus.length >= 30, `at least 30 files (${corpus.length})`);
     const worker = spawnWorker(suite.redis.url, PREFIX);
     suite.procs.push(worker);
-    const pid = worker.child.pid as number;
+    const rss = samplePeakRss(worker.child.pid as number);
     let peak = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, rssBytes(pid) ?? 0);
-        await sleep(50);
-      }
-    })();
 
     try {
       const out = path.join(suite.dir, 'out');
-      await createRunDirect({
-        runId: 'hostile',
-        redisUrl: suite.redis.url,
-        prefix: PREFIX,
-        output: `file://${out}/`,
-        images: [...uriOf.keys()],
-        chunkSize: 8,
-      });
-      const summary = await waitForSummary(out, 'hostile', 120_000);
-      const { lines } = readParts(out, 'hostile');
+      const { summary, lines } = await completeRun(
+        out,
+        {
+          runId: 'hostile',
+          redisUrl: suite.redis.url,
+          prefix: PREFIX,
+          images: [...uriOf.keys()],
+          chunkSize: 8,
+        },
+        120_000,
+      );
       const counts = countByImage(lines);
       for (const uri of uriOf.keys()) assert.equal(counts.get(uri), 1, `${uri} has exactly one line`);
 
@@ -99,8 +92,7 @@ describe('fault: a corpus of hostile image files', { timeout: 180_000 }, () => {
       assert.deepEqual(next.counts, { images: 12, ok: 12, failed: 0, missing: 0 });
       assert.equal(worker.child.exitCode, null, 'still the same process');
     } finally {
-      sampling = false;
-      await sampler;
+      peak = await rss.stop();
     }
     t.diagnostic(`${corpus.length} files, peak worker RSS ${(peak / 1024 ** 2).toFixed(0)} MiB`);
     assert.ok(peak > 0, 'RSS was sampled');

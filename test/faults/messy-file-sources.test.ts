@@ -5,8 +5,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { isRunning, rssBytes, spawnWorker, workerProcessSuite } from '../support/worker-process.js';
-import { countByImage, createRunDirect, readParts, sleep, waitForSummary } from '../worker/helpers.js';
+import { isRunning, samplePeakRss, spawnWorker, workerProcessSuite } from '../support/worker-process.js';
+import { completeRun, countByImage, sleep } from '../worker/helpers.js';
 
 const PREFIX = '{zsmessyfile}';
 const RSS_LIMIT = 1024 ** 3;
@@ -75,27 +75,21 @@ describe('fault: file:// sources that are not image files', { timeout: 150_000 }
       roots,
     ]);
     suite.procs.push(worker);
-    const pid = worker.child.pid as number;
+    const rss = samplePeakRss(worker.child.pid as number);
     let peak = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, rssBytes(pid) ?? 0);
-        await sleep(50);
-      }
-    })();
     const out = path.join(suite.dir, 'out');
     try {
-      await createRunDirect({
-        runId: 'messy',
-        redisUrl: suite.redis.url,
-        prefix: PREFIX,
-        output: `file://${out}/`,
-        images: [...expected.keys()],
-        chunkSize: 6,
-      });
-      const summary = await waitForSummary(out, 'messy', 90_000);
-      const { lines } = readParts(out, 'messy');
+      const { summary, lines } = await completeRun(
+        out,
+        {
+          runId: 'messy',
+          redisUrl: suite.redis.url,
+          prefix: PREFIX,
+          images: [...expected.keys()],
+          chunkSize: 6,
+        },
+        90_000,
+      );
       const counts = countByImage(lines);
       const wrong: string[] = [];
       for (const [uri, want] of expected) {
@@ -115,8 +109,7 @@ describe('fault: file:// sources that are not image files', { timeout: 150_000 }
       assert.deepEqual(summary.chunks.failed, []);
       assert.ok(isRunning(worker), 'the worker is still up');
     } finally {
-      sampling = false;
-      await sampler;
+      peak = await rss.stop();
     }
     t.diagnostic(`peak worker RSS ${(peak / 1024 ** 2).toFixed(0)} MiB`);
     assert.ok(peak > 0 && peak < RSS_LIMIT, `peak RSS ${(peak / 1024 ** 2).toFixed(0)} MiB under 1 GiB`);

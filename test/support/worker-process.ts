@@ -104,6 +104,25 @@ export function rssBytes(pid: number): number | undefined {
   }
 }
 
+/** Samples rssBytes(pid) every 50 ms until stop(), which resolves to the peak seen (0 if never sampled). */
+export function samplePeakRss(pid: number): { stop(): Promise<number> } {
+  let peak = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, rssBytes(pid) ?? 0);
+      await sleep(50);
+    }
+  })();
+  return {
+    async stop() {
+      sampling = false;
+      await sampler;
+      return peak;
+    },
+  };
+}
+
 /** What workerProcessSuite() gives a describe(): filled in by its before() hook. */
 export interface WorkerProcessSuite {
   redis: RedisServerHandle;
