@@ -5,12 +5,6 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { jobIds } from '../../src/jobs/index.js';
-import { createStorage } from '../../src/storage/index.js';
-import type { Storage } from '../../src/storage/types.js';
-import type { RunningWorker } from '../../src/worker/index.js';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { type S3FaultProxy, startS3FaultProxy } from '../support/s3-fault-proxy.js';
-import { type S3ServerHandle, startS3Server } from '../support/s3-server.js';
 import {
   countByImage,
   createRunDirect,
@@ -18,10 +12,10 @@ import {
   readParts,
   removeDir,
   sleep,
-  startTestWorker,
   tempDir,
   waitForSummary,
 } from '../worker/helpers.js';
+import { s3FaultSuite } from '../worker/s3-fault-suite.js';
 
 const PREFIX = '{zsoutage}';
 const BUCKET = 'zeroshot-outage';
@@ -46,22 +40,19 @@ function makeUnwritable(dir: string): (() => void) | undefined {
 
 /** Issue 8, "outages are waited out": an output that refuses writes for a while costs nothing but time. */
 describe('fault: the output refuses writes for a while, then recovers', { timeout: 120_000 }, () => {
-  let redis: RedisServerHandle;
-  let s3: S3ServerHandle;
-  let proxy: S3FaultProxy;
-  let direct: Storage;
-  let flaky: Storage;
-  let worker: RunningWorker;
+  const suite = s3FaultSuite({
+    bucket: BUCKET,
+    prefix: PREFIX,
+    faults: ['5xx'],
+    seed: 5,
+    flaky: { maxAttempts: 2, retryBaseDelayMs: 20 },
+    worker: { progressIntervalMs: 0 },
+  });
   let dir: string;
   const images: string[] = [];
 
   before(
     async () => {
-      [redis, s3] = await Promise.all([startRedisServer(), startS3Server([BUCKET])]);
-      const base = { region: s3.region, forcePathStyle: true, credentials: s3.credentials };
-      direct = createStorage({ ...base, endpoint: s3.endpoint });
-      proxy = await startS3FaultProxy({ target: s3.endpoint, rate: 0, faults: ['5xx'], seed: 5 });
-      flaky = createStorage({ ...base, endpoint: proxy.endpoint, maxAttempts: 2, retryBaseDelayMs: 20 });
       dir = tempDir('outage');
       mkdirSync(path.join(dir, 'src'));
       for (let i = 0; i < 6; i++) {
@@ -71,34 +62,17 @@ describe('fault: the output refuses writes for a while, then recovers', { timeou
           .png()
           .toBuffer();
         const uri = `file://${path.join(dir, 'src', `img-${i}.png`)}`;
-        await direct.put(uri, png);
+        await suite.direct.put(uri, png);
         images.push(uri);
       }
-      worker = startTestWorker({
-        redisUrl: redis.url,
-        queuePrefix: PREFIX,
-        storage: flaky,
-        progressIntervalMs: 0,
-      });
-      await worker.ready;
     },
     { timeout: 60_000 },
   );
-  after(
-    async () => {
-      await worker?.close({ timeoutMs: 5_000 });
-      direct?.close();
-      flaky?.close();
-      await proxy?.stop();
-      await Promise.all([redis?.stop(), s3?.stop()]);
-      removeDir(dir);
-    },
-    { timeout: 60_000 },
-  );
+  after(() => removeDir(dir));
 
   /** Waits until the chunk has scored every image (so it is at its write), then for `ms` more. */
   async function holdOutage(runId: string, ms: number) {
-    const queue = openQueue(redis.url, PREFIX);
+    const queue = openQueue(suite.redis.url, PREFIX);
     try {
       for (let i = 0; i < 600; i++) {
         const progress = (await queue.getJob(jobIds.chunk(runId, 0)))?.progress as
@@ -114,7 +88,7 @@ describe('fault: the output refuses writes for a while, then recovers', { timeou
   }
 
   async function attemptsStarted(runId: string) {
-    const queue = openQueue(redis.url, PREFIX);
+    const queue = openQueue(suite.redis.url, PREFIX);
     const job = await queue.getJob(jobIds.chunk(runId, 0));
     await queue.close();
     return job?.attemptsStarted;
@@ -128,7 +102,7 @@ describe('fault: the output refuses writes for a while, then recovers', { timeou
     try {
       await createRunDirect({
         runId: 'eperm',
-        redisUrl: redis.url,
+        redisUrl: suite.redis.url,
         prefix: PREFIX,
         output: `file://${out}/`,
         images,
@@ -144,23 +118,23 @@ describe('fault: the output refuses writes for a while, then recovers', { timeou
   });
 
   it('S3 answering 503 to every write is waited out: the run completes, first attempt', async () => {
-    proxy.setKeyFault('results/', { kind: 'status', status: 503, code: 'SlowDown' });
+    suite.proxy.setKeyFault('results/', { kind: 'status', status: 503, code: 'SlowDown' });
     try {
       await createRunDirect({
         runId: 's3-503',
-        redisUrl: redis.url,
+        redisUrl: suite.redis.url,
         prefix: PREFIX,
         output: `s3://${BUCKET}/results/`,
         images,
       });
       await holdOutage('s3-503', OUTAGE_MS);
-      assert.ok((proxy.stats.keyRequests['results/'] ?? 0) >= 2, 'writes were refused several times');
+      assert.ok((suite.proxy.stats.keyRequests['results/'] ?? 0) >= 2, 'writes were refused several times');
     } finally {
-      proxy.setKeyFault('results/', undefined);
+      suite.proxy.setKeyFault('results/', undefined);
     }
     const summaryUri = `s3://${BUCKET}/results/s3-503/_SUMMARY.json`;
-    for (let i = 0; i < 600 && !(await direct.head(summaryUri)); i++) await sleep(100);
-    const summary = JSON.parse((await direct.get(summaryUri)).body.toString());
+    for (let i = 0; i < 600 && !(await suite.direct.head(summaryUri)); i++) await sleep(100);
+    const summary = JSON.parse((await suite.direct.get(summaryUri)).body.toString());
     assert.deepEqual(summary.counts, { images: 6, ok: 6, failed: 0, missing: 0 });
     assert.equal(await attemptsStarted('s3-503'), 1, 'waited out inside the first attempt');
   });
