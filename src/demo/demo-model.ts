@@ -62,7 +62,7 @@ async function isStandIn(dir: string): Promise<boolean> {
 }
 
 /** Does the hub list the default model's files? Any network failure or HTTP error means "offline". */
-export async function hubReachable(
+async function hubReachable(
   env: NodeJS.ProcessEnv,
   timeoutMs = 5_000,
 ): Promise<{ ok: true } | { ok: false; why: string }> {

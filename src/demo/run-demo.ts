@@ -43,7 +43,7 @@ interface ResultLine {
 }
 
 /** The warning printed with meaningless labels: what they are and the one command that gives real ones. */
-export function randomModelBanner(model: DemoModel): string {
+function randomModelBanner(model: DemoModel): string {
   const lines = [
     'THESE LABELS ARE MEANINGLESS: the model above has RANDOM weights (the tiny test model bundled',
     'with the repository), so this run only shows that the whole pipeline works.',

@@ -2,7 +2,7 @@ import { UsageError } from '../core/errors/index.js';
 import { LIMITS } from '../jobs/index.js';
 
 /** Labels each result line keeps: `topK` (a number or 'all') bounded by the label count. */
-export function labelsPerLine(labelCount: number, topK: number | undefined): number {
+function labelsPerLine(labelCount: number, topK: number | undefined): number {
   return topK === undefined ? labelCount : Math.min(topK, labelCount);
 }
 

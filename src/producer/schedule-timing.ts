@@ -5,9 +5,9 @@ import { UsageError } from '../core/errors/index.js';
  * The shortest interval between two firings of a schedule. Each firing is a whole run (a listing, a run
  * record, results): sub-minute schedules flood Redis and storage, so they need `--allow-sub-minute`.
  */
-export const MIN_SCHEDULE_INTERVAL_MS = 60_000;
+const MIN_SCHEDULE_INTERVAL_MS = 60_000;
 /** Even with `--allow-sub-minute`. */
-export const MIN_SUB_MINUTE_INTERVAL_MS = 1_000;
+const MIN_SUB_MINUTE_INTERVAL_MS = 1_000;
 const FIRINGS_CHECKED = 50;
 
 export interface ScheduleTiming {

@@ -5,7 +5,7 @@ import { chunkQueue, closeAll } from './queues.js';
  * Whether any worker consumes a context's chunk queue. BullMQ names its worker connections, so CLIENT LIST
  * tells; where that command is not allowed (some managed Redis), undefined: unknown.
  */
-export async function chunkWorkersCount(ctx: ProducerContext): Promise<number | undefined> {
+async function chunkWorkersCount(ctx: ProducerContext): Promise<number | undefined> {
   const queue = chunkQueue(ctx);
   try {
     return await queue.getWorkersCount();

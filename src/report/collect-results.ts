@@ -63,7 +63,7 @@ export interface CollectOptions {
   signal?: AbortSignal;
 }
 
-export const PART_PATTERN = /(^|\/)part-\d+\.jsonl$/;
+const PART_PATTERN = /(^|\/)part-\d+\.jsonl$/;
 
 const higher = (a: ScoredImage, b: ScoredImage) =>
   a.score > b.score || (a.score === b.score && a.image < b.image);
@@ -106,7 +106,7 @@ class LabelAccumulator {
   }
 }
 
-export function binOf(score: number, bins: number): number {
+function binOf(score: number, bins: number): number {
   if (!(score > 0)) return 0;
   return Math.min(bins - 1, Math.floor(score * bins));
 }

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { Semaphore } from '../core/pipeline/semaphore.js';
+import { forEachConcurrent } from '../core/pipeline/map-concurrent.js';
+import { DEFAULT_IMAGE_LIMITS } from '../core/preprocess/image-limits.js';
 import type { Storage } from '../storage/types.js';
 
 export interface ThumbnailOptions {
@@ -28,15 +29,13 @@ export async function makeThumbnails(
   const size = opts.size ?? 96;
   const quality = opts.quality ?? 60;
   const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
-  const slots = new Semaphore(opts.concurrency ?? 4);
   const out = new Map<string, Thumbnail>();
-  const one = async (uri: string) => {
-    await slots.acquire();
+  await forEachConcurrent([...new Set(uris)], opts.concurrency ?? 4, async (uri) => {
     try {
       // http(s) sources are opt-in per host for workers (SSRF); the report does not fetch them at all.
       if (!/^(s3|file):\/\//.test(uri)) throw new Error('not fetched (http source)');
       const { body } = await storage.get(uri, { maxBytes });
-      const jpeg = await sharp(body, { limitInputPixels: 100_000_000, failOn: 'none' })
+      const jpeg = await sharp(body, { limitInputPixels: DEFAULT_IMAGE_LIMITS.maxPixels, failOn: 'none' })
         .rotate()
         .resize(size, size, { fit: 'cover' })
         .flatten({ background: '#ffffff' })
@@ -46,10 +45,7 @@ export async function makeThumbnails(
     } catch (err) {
       const e = err as { code?: string; message?: string };
       out.set(uri, { error: e.code ?? e.message?.split('\n')[0] ?? 'unreadable' });
-    } finally {
-      slots.release();
     }
-  };
-  await Promise.all([...new Set(uris)].map(one));
+  });
   return out;
 }

@@ -10,7 +10,7 @@ export interface LineSource {
 
 export type PutBody = Buffer | string | LineSource;
 
-export const isLineSource = (body: PutBody): body is LineSource =>
+const isLineSource = (body: PutBody): body is LineSource =>
   typeof body === 'object' && !Buffer.isBuffer(body);
 
 /** Lines are written in batches of about this many bytes. */

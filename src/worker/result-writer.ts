@@ -3,7 +3,7 @@ import { partUri } from '../runs/index.js';
 import type { LineSource, Storage } from '../storage/types.js';
 
 /** The part's lines one at a time: a part is never one string (950 labels x 600 images would not fit). */
-export function partBody(lines: ResultLine[]): LineSource {
+function partBody(lines: ResultLine[]): LineSource {
   return {
     *lines() {
       for (const line of lines) yield `${JSON.stringify(line)}\n`;

@@ -16,7 +16,7 @@ export interface HostCheckOptions {
 }
 
 /** The name part of a Host header: lower case, no port, no brackets, no trailing dot. */
-export function hostHeaderName(header: string): string | undefined {
+function hostHeaderName(header: string): string | undefined {
   const h = header.trim().toLowerCase();
   const m = /^\[([0-9a-f:.]+)\](?::\d+)?$/.exec(h) ?? /^([^:[\]]+)(?::\d+)?$/.exec(h);
   return m?.[1]?.replace(/\.$/, '');

@@ -70,7 +70,7 @@ function nextLink(header: string | null): string | undefined {
  * segment, no backslash or control character. A hostile hub must not make a pull write outside the model
  * directory (`onnx/x.onnx_data/../../ESCAPED`).
  */
-export function safeRepoPath(p: string, url: string): string {
+function safeRepoPath(p: string, url: string): string {
   const segments = p.split('/');
   const bad =
     p.length === 0 ||
