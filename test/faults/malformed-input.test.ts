@@ -7,16 +7,7 @@ import { enqueueRun } from '../../src/producer/index.js';
 import { CLI } from '../support/fixtures.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 import { killAll, spawnWorker, type WorkerProc, waitFor } from '../support/worker-process.js';
-import {
-  countByImage,
-  createRunDirect,
-  openQueue,
-  readParts,
-  removeDir,
-  samplePhotos,
-  tempDir,
-  waitForSummary,
-} from '../worker/helpers.js';
+import { completeRun, countByImage, openQueue, removeDir, samplePhotos, tempDir } from '../worker/helpers.js';
 
 const PREFIX = '{zsmalformed}';
 const photo = samplePhotos()[0] as string;
@@ -208,15 +199,11 @@ describe('fault: malformed job payloads and enqueue options', { timeout: 150_000
       // ...and still processes a normal run.
       const out = `${dir}/out`;
       const images = samplePhotos().slice(0, 10);
-      await createRunDirect({
-        runId: 'after-bad',
-        redisUrl: redis.url,
-        prefix: PREFIX,
-        output: `file://${out}/`,
-        images,
-      });
-      const summary = await waitForSummary(out, 'after-bad', 60_000);
-      const { lines } = readParts(out, 'after-bad');
+      const { summary, lines } = await completeRun(
+        out,
+        { runId: 'after-bad', redisUrl: redis.url, prefix: PREFIX, images },
+        60_000,
+      );
       assert.equal(countByImage(lines).size, images.length);
       assert.deepEqual(summary.counts, { images: 10, ok: 10, failed: 0, missing: 0 });
     });
@@ -224,15 +211,11 @@ describe('fault: malformed job payloads and enqueue options', { timeout: 150_000
     it('path traversal in the image keys of a valid chunk: those images become error lines, never read', async () => {
       const out = `${dir}/out`;
       const traversal = ['file:///tmp/../etc/passwd', 's3://bucket/photos/../../secrets/key.jpg'];
-      await createRunDirect({
-        runId: 'traversal',
-        redisUrl: redis.url,
-        prefix: PREFIX,
-        output: `file://${out}/`,
-        images: [...traversal, photo],
-      });
-      const summary = await waitForSummary(out, 'traversal', 60_000);
-      const { lines } = readParts(out, 'traversal');
+      const { summary, lines } = await completeRun(
+        out,
+        { runId: 'traversal', redisUrl: redis.url, prefix: PREFIX, images: [...traversal, photo] },
+        60_000,
+      );
       assert.equal(lines.length, 3);
       for (const uri of traversal) {
         const line = lines.find((l) => l.image === uri);
