@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { describe, test } from 'node:test';
 import { keys, PAYLOAD_VERSION, type RunSpec } from '../../src/jobs/index.js';
 import { pruneRuns } from '../../src/producer/index.js';
 import {
@@ -11,7 +10,7 @@ import {
   RunStore,
   runRetentionFromEnv,
 } from '../../src/runs/index.js';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+import { redisSuite } from '../producer/fixtures.js';
 
 const DAY = 86_400_000;
 const LABELS = ['cat', 'dog', 'bird', 'car', 'bicycle', 'tree', 'building', 'food', 'person', 'boat'];
@@ -57,17 +56,7 @@ async function finishedRun(runs: RunStore, runId: string, createdAt: Date, finis
 }
 
 describe('retention: run records expire, prune bounds what Redis keeps', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-
-  before(async () => {
-    server = await startRedisServer();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    await redis.quit();
-    await server.stop();
-  });
+  const suite = redisSuite();
 
   test('retention option: default 30 days, durations, 0 = keep', () => {
     assert.equal(runRetentionFromEnv({}), DEFAULT_RUN_RETENTION_MS);
@@ -78,50 +67,50 @@ describe('retention: run records expire, prune bounds what Redis keeps', () => {
   });
 
   test('a finished run expires after the retention; labels are stored once; retry keeps it', async () => {
-    const runs = new RunStore(redis, '{ret}', { retentionMs: 7 * DAY });
+    const runs = new RunStore(suite.redis, '{ret}', { retentionMs: 7 * DAY });
     const k = keys('{ret}');
     await finishedRun(runs, 'r1', new Date(), new Date());
     for (const key of [k.run('r1'), k.runProgress('r1')]) {
-      const ttl = await redis.pttl(key);
+      const ttl = await suite.redis.pttl(key);
       assert.ok(ttl > 7 * DAY - 60_000 && ttl <= 7 * DAY, `${key}: ${ttl}`);
     }
-    const stored = JSON.parse((await redis.hget(k.run('r1'), RUN_FIELD.summary)) as string);
+    const stored = JSON.parse((await suite.redis.hget(k.run('r1'), RUN_FIELD.summary)) as string);
     assert.equal(stored.labels, undefined, 'labels live in the spec only');
     assert.deepEqual(stored.counts, { images: 49, ok: 47, failed: 2, missing: 0 });
-    const all = Object.values(await redis.hgetall(k.run('r1'))).join('\n');
+    const all = Object.values(await suite.redis.hgetall(k.run('r1'))).join('\n');
     assert.equal(all.split('"building"').length - 1, 1, 'each label appears once in the run hash');
 
     await runs.reopen('r1');
-    assert.equal(await redis.pttl(k.run('r1')), -1, 'a retried run does not expire mid-way');
-    assert.equal(await redis.pttl(k.runProgress('r1')), -1);
+    assert.equal(await suite.redis.pttl(k.run('r1')), -1, 'a retried run does not expire mid-way');
+    assert.equal(await suite.redis.pttl(k.runProgress('r1')), -1);
 
-    const forever = new RunStore(redis, '{ret}', { retentionMs: 0 });
+    const forever = new RunStore(suite.redis, '{ret}', { retentionMs: 0 });
     await finishedRun(forever, 'r2', new Date(), new Date());
-    assert.equal(await redis.pttl(k.run('r2')), -1);
+    assert.equal(await suite.redis.pttl(k.run('r2')), -1);
   });
 
   test('runs prune: old finished runs, stale index entries, dead embedding entries, ETag maps of removed schedules', async () => {
     const p = '{prune}';
     const k = keys(p);
-    const runs = new RunStore(redis, p, { retentionMs: 0 });
+    const runs = new RunStore(suite.redis, p, { retentionMs: 0 });
     const now = Date.now();
     await finishedRun(runs, 'old', new Date(now - 40 * DAY), new Date(now - 39 * DAY));
     await finishedRun(runs, 'recent', new Date(now - 2 * DAY), new Date(now - DAY));
     await runs.create(spec('running-old', new Date(now - 50 * DAY)), { output: 's3://results/labels/' });
-    await redis.zadd(k.runIndex(), now - 60 * DAY, 'expired-already');
+    await suite.redis.zadd(k.runIndex(), now - 60 * DAY, 'expired-already');
     const emb = k.embeddingIndex('Xenova/clip-vit-base-patch32');
-    await redis.hset(
+    await suite.redis.hset(
       emb,
       's3://photos/a.jpg\nabc',
       `${packUri('s3://results/labels/', 'old', 0)}#0`,
       's3://photos/b.jpg\ndef',
       `${packUri('s3://results/labels/', 'recent', 0)}#3`,
     );
-    await redis.hset(k.schedules(), 'live', '{}');
-    await redis.hset(k.scheduleEtags('live'), 's3://photos/a.jpg', 'e1');
-    await redis.hset(k.scheduleEtags('removed'), 's3://photos/a.jpg', 'e1');
+    await suite.redis.hset(k.schedules(), 'live', '{}');
+    await suite.redis.hset(k.scheduleEtags('live'), 's3://photos/a.jpg', 'e1');
+    await suite.redis.hset(k.scheduleEtags('removed'), 's3://photos/a.jpg', 'e1');
 
-    const report = await pruneRuns({ olderThanMs: 7 * DAY }, { redisUrl: server.url, prefix: p });
+    const report = await pruneRuns({ olderThanMs: 7 * DAY }, { redisUrl: suite.server.url, prefix: p });
     assert.deepEqual(report, {
       olderThanMs: 7 * DAY,
       runs: 1,
@@ -129,27 +118,27 @@ describe('retention: run records expire, prune bounds what Redis keeps', () => {
       embeddingIndexEntries: 1,
       scheduleEtagMaps: 1,
     });
-    assert.equal(await redis.exists(k.run('old'), k.runProgress('old')), 0);
-    assert.equal(await redis.exists(k.run('recent'), k.run('running-old')), 2);
-    assert.deepEqual(await redis.zrange(k.runIndex(), '0', '-1'), ['running-old', 'recent']);
-    assert.deepEqual(await redis.hkeys(emb), ['s3://photos/b.jpg\ndef']);
-    assert.equal(await redis.exists(k.scheduleEtags('live'), k.scheduleEtags('removed')), 1);
+    assert.equal(await suite.redis.exists(k.run('old'), k.runProgress('old')), 0);
+    assert.equal(await suite.redis.exists(k.run('recent'), k.run('running-old')), 2);
+    assert.deepEqual(await suite.redis.zrange(k.runIndex(), '0', '-1'), ['running-old', 'recent']);
+    assert.deepEqual(await suite.redis.hkeys(emb), ['s3://photos/b.jpg\ndef']);
+    assert.equal(await suite.redis.exists(k.scheduleEtags('live'), k.scheduleEtags('removed')), 1);
   });
 
   test('measures Redis bytes per finished run and per 1M images of embedding index (MEMORY USAGE)', async () => {
     const p = '{size}';
     const k = keys(p);
-    const runs = new RunStore(redis, p);
+    const runs = new RunStore(suite.redis, p);
     const n = 200;
     for (let i = 0; i < n; i++) {
       const id = `sched.nightly.20261128-${String(i).padStart(6, '0')}`;
       await finishedRun(runs, id, new Date(), new Date());
     }
     const usage = async (key: string) =>
-      Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
+      Number((await suite.redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
     let runBytes = 0;
     let progressBytes = 0;
-    for (const id of await redis.zrange(k.runIndex(), '0', '-1')) {
+    for (const id of await suite.redis.zrange(k.runIndex(), '0', '-1')) {
       runBytes += await usage(k.run(id));
       progressBytes += await usage(k.runProgress(id));
     }
@@ -167,7 +156,7 @@ describe('retention: run records expire, prune bounds what Redis keeps', () => {
           `${packUri('s3://results/labels/', 'sched.nightly.20261128-030000', chunk)}#${i % 256}`,
         );
       }
-      await redis.hset(emb, ...fields);
+      await suite.redis.hset(emb, ...fields);
     }
     const perImage = (await usage(emb)) / entries;
     const rows = [

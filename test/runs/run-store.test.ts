@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { before, describe, test } from 'node:test';
 import { PAYLOAD_VERSION, type RunSpec } from '../../src/jobs/index.js';
 import { getRunStatus, waitForRun } from '../../src/producer/index.js';
 import {
@@ -15,7 +14,7 @@ import {
   runSpecOf,
   summaryUri,
 } from '../../src/runs/index.js';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+import { redisSuite } from '../producer/fixtures.js';
 
 const spec = (runId: string): RunSpec => ({
   v: PAYLOAD_VERSION,
@@ -31,18 +30,11 @@ const spec = (runId: string): RunSpec => ({
 });
 
 describe('run record', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
+  const suite = redisSuite();
   let runs: RunStore;
 
-  before(async () => {
-    server = await startRedisServer();
-    redis = new Redis(server.url);
-    runs = new RunStore(redis, '{rr}');
-  });
-  after(async () => {
-    await redis.quit();
-    await server.stop();
+  before(() => {
+    runs = new RunStore(suite.redis, '{rr}');
   });
 
   test('create claims the id once; counts, seal and progress read back as written', async () => {
@@ -144,23 +136,13 @@ describe('output layout', () => {
 });
 
 describe('orphaned runs', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-
-  before(async () => {
-    server = await startRedisServer();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    await redis.quit();
-    await server.stop();
-  });
+  const suite = redisSuite();
 
   test('a run whose producer died before adding any chunk job is failed by whoever looks at it', async () => {
-    const runs = new RunStore(redis, '{orph}');
+    const runs = new RunStore(suite.redis, '{orph}');
     const old = { ...spec('orphan0'), createdAt: new Date(Date.now() - 5_000).toISOString() };
     await runs.create(old, { output: 'file:///tmp/out/', producerLeaseMs: 1_000 });
-    const deps = { connection: redis, prefix: '{orph}' };
+    const deps = { connection: suite.redis, prefix: '{orph}' };
     const status = await getRunStatus('orphan0', deps);
     assert.equal(status.state, 'failed');
     assert.match(status.error ?? '', /producer stopped before adding any chunk job/);
