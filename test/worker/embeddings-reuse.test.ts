@@ -8,10 +8,8 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { enqueueRun } from '../../src/producer/index.js';
 import { createStorage } from '../../src/storage/index.js';
 import type { Storage } from '../../src/storage/types.js';
-import type { RunningWorker } from '../../src/worker/index.js';
 import { stagePhotos } from '../support/fixtures.js';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
-import { countByImage, readParts, removeDir, startTestWorker, tempDir, waitForSummary } from './helpers.js';
+import { countByImage, readParts, waitForSummary, workerSuite } from './helpers.js';
 
 const PREFIX = '{zreuse}';
 const FIRST_LABELS = ['a fish', 'a dog', 'a bird', 'a vehicle', 'food'];
@@ -35,14 +33,18 @@ function countingStorage(inner: Storage, photosDir: () => string) {
 }
 
 describe('re-labeling with stored image embeddings (--store-embeddings / --reuse-embeddings)', () => {
-  let redis: RedisServerHandle;
-  let worker: RunningWorker;
-  let dir: string;
   let out: string;
   let photos: string;
   const registry = new Registry();
   const metrics = createMetrics(registry);
   const counted = countingStorage(createStorage(), () => photos);
+  const suite = workerSuite('emb-reuse', PREFIX, {
+    concurrency: 2,
+    batchSize: 8,
+    finalizeRetryMs: 200,
+    storage: counted.storage,
+    registry,
+  });
 
   const stageCount = async (stage: string) => {
     const h = await metrics.stageDuration.get();
@@ -68,7 +70,7 @@ describe('re-labeling with stored image embeddings (--store-embeddings / --reuse
         topK: labels.length, // every label's score is compared below (enqueue keeps 5 by default)
         ...flags,
       },
-      { redisUrl: redis.url, prefix: PREFIX, storage: counted.storage, env: {} },
+      { redisUrl: suite.redis.url, prefix: PREFIX, storage: counted.storage, env: {} },
     );
     assert.equal(res.images, 49);
     const summary = await waitForSummary(out, runId);
@@ -84,31 +86,14 @@ describe('re-labeling with stored image embeddings (--store-embeddings / --reuse
     };
   };
 
-  before(async () => {
-    redis = await startRedisServer();
-    dir = tempDir('emb-reuse');
-    out = path.join(dir, 'out');
+  before(() => {
+    out = path.join(suite.dir, 'out');
     // A private copy of the 49 photos, so one can be changed (new ETag) between runs.
-    photos = path.join(dir, 'photos');
+    photos = path.join(suite.dir, 'photos');
     stagePhotos(photos);
-    worker = startTestWorker({
-      redisUrl: redis.url,
-      queuePrefix: PREFIX,
-      concurrency: 2,
-      batchSize: 8,
-      finalizeRetryMs: 200,
-      storage: counted.storage,
-      registry,
-    });
-    await worker.ready;
   });
 
-  after(async () => {
-    await worker?.close({ timeoutMs: 5_000 });
-    counted.storage.close();
-    await redis?.stop();
-    removeDir(dir);
-  });
+  after(() => counted.storage.close());
 
   it('stores float16 packs next to the results, then re-labels without fetching, decoding or the vision encoder', async () => {
     const first = await run('first', FIRST_LABELS, { storeEmbeddings: true });
@@ -118,8 +103,8 @@ describe('re-labeling with stored image embeddings (--store-embeddings / --reuse
     assert.equal(first.embeds, 49);
     const packs = readdirSync(path.join(out, 'first', 'embeddings')).sort();
     assert.deepEqual(packs, ['part-000000.f16', 'part-000001.f16', 'part-000002.f16', 'part-000003.f16']);
-    const r = createRedis(redis.url);
-    const indexed = await r.hlen(keys(PREFIX).embeddingIndex(worker.model!.id));
+    const r = createRedis(suite.redis.url);
+    const indexed = await r.hlen(keys(PREFIX).embeddingIndex(suite.worker.model!.id));
     await r.quit();
     assert.equal(indexed, 49);
 
