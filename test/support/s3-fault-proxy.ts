@@ -106,75 +106,65 @@ export async function startS3FaultProxy(opts: S3FaultProxyOptions): Promise<S3Fa
     return opts.faults[Math.floor(random() * opts.faults.length)];
   };
 
+  /** The same request, sent on to the real S3 server. */
+  const upstreamOptions = (req: http.IncomingMessage): http.RequestOptions => ({
+    host: target.hostname,
+    port: target.port,
+    method: req.method,
+    path: req.url,
+    headers: req.headers,
+    agent,
+  });
+
   const forward = (req: http.IncomingMessage, res: http.ServerResponse, cutMidBody: boolean) => {
     stats.forwarded++;
-    const upstream = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-        agent,
-      },
-      (up) => {
-        up.on('error', () => res.socket?.destroy());
-        if (res.socket?.destroyed) {
+    const upstream = http.request(upstreamOptions(req), (up) => {
+      up.on('error', () => res.socket?.destroy());
+      if (res.socket?.destroyed) {
+        up.destroy();
+        return;
+      }
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      if (!cutMidBody) {
+        up.pipe(res);
+        return;
+      }
+      // Send roughly half of the first chunk, then cut the connection.
+      stats.midBodyResets++;
+      up.once('data', (chunk: Buffer) => {
+        res.write(chunk.subarray(0, Math.max(1, Math.floor(chunk.length / 2))), () => {
+          res.socket?.destroy();
           up.destroy();
-          return;
-        }
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        if (!cutMidBody) {
-          up.pipe(res);
-          return;
-        }
-        // Send roughly half of the first chunk, then cut the connection.
-        stats.midBodyResets++;
-        up.once('data', (chunk: Buffer) => {
-          res.write(chunk.subarray(0, Math.max(1, Math.floor(chunk.length / 2))), () => {
-            res.socket?.destroy();
-            up.destroy();
-          });
         });
-        up.once('end', () => res.socket?.destroy());
-      },
-    );
+      });
+      up.once('end', () => res.socket?.destroy());
+    });
     upstream.on('error', () => res.socket?.destroy());
     req.pipe(upstream);
   };
 
   const trickle = (req: http.IncomingMessage, res: http.ServerResponse, intervalMs: number) => {
-    const upstream = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-        agent,
-      },
-      (up) => {
-        const chunks: Buffer[] = [];
-        up.on('data', (c: Buffer) => chunks.push(c));
-        up.on('end', () => {
-          const body = Buffer.concat(chunks);
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          let sent = 0;
-          const timer = setInterval(() => {
-            if (res.destroyed || sent >= body.length) {
-              clearInterval(timer);
-              timers.delete(timer);
-              if (sent < body.length) stats.trickleAbandoned++;
-              else res.end();
-              return;
-            }
-            res.write(body.subarray(sent, sent + 1));
-            sent++;
-          }, intervalMs);
-          timers.add(timer);
-        });
-      },
-    );
+    const upstream = http.request(upstreamOptions(req), (up) => {
+      const chunks: Buffer[] = [];
+      up.on('data', (c: Buffer) => chunks.push(c));
+      up.on('end', () => {
+        const body = Buffer.concat(chunks);
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        let sent = 0;
+        const timer = setInterval(() => {
+          if (res.destroyed || sent >= body.length) {
+            clearInterval(timer);
+            timers.delete(timer);
+            if (sent < body.length) stats.trickleAbandoned++;
+            else res.end();
+            return;
+          }
+          res.write(body.subarray(sent, sent + 1));
+          sent++;
+        }, intervalMs);
+        timers.add(timer);
+      });
+    });
     upstream.on('error', () => res.socket?.destroy());
     req.pipe(upstream);
   };
