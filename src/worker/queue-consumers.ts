@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Job, Processor, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Classifier } from '../core/classifier.js';
@@ -46,6 +47,9 @@ export class QueueConsumers {
 
   constructor(private readonly deps: QueueConsumersDeps) {
     const { config, classifier, storage, redis, metrics: m, log } = deps;
+    // Every image being fetched listens to the shutdown signal until its fetch ends (bounded by concurrency
+    // and batching, each listener removed afterwards): more than Node's default 10 is normal, not a leak.
+    setMaxListeners(0, this.shutdown.signal);
     const info = classifier.info;
     const runs = new RunStore(redis, config.queuePrefix, { retentionMs: config.runRetentionMs });
     const texts = new SharedTextEmbeddings({
