@@ -154,9 +154,11 @@ export class WorkerProcess implements RunningWorker {
   private async openSchedules(storage: Storage): Promise<void> {
     const start = this.opts.scheduleWorker;
     if (!this.config.scheduler || !start) return;
-    const { redisUrl, queuePrefix: prefix } = this.config;
+    const { redisUrl, queuePrefix: prefix, runRetentionMs } = this.config;
+    // The runs it enqueues keep this worker's --run-retention, whether it came from the flag or the env.
+    const env = { ...this.env, ZEROSHOT_RUN_RETENTION: runRetentionMs === 0 ? '0' : `${runRetentionMs}ms` };
     try {
-      const schedules = await start({ redisUrl, prefix, env: this.env, storage });
+      const schedules = await start({ redisUrl, prefix, env, storage });
       this.opened.push({ name: 'schedule consumer', close: () => schedules.close() });
     } catch (err) {
       this.log.error(
