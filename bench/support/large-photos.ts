@@ -52,7 +52,7 @@ export async function pillowReference(config: PreprocessConfig, data: Buffer): P
     .raw()
     .toBuffer({ resolveWithObject: true });
   const plan = planResize(config, info.width, info.height);
-  const resized = pilBicubicResize(rgb, info.width, info.height, 3, plan.width, plan.height);
+  const resized = pilBicubicResize(rgb, info.width, info.height, plan.width, plan.height);
   const { crop } = plan;
   const cropped = new Uint8Array(crop.width * crop.height * 3);
   for (let y = 0; y < crop.height; y++) {

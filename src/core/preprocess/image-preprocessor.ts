@@ -163,7 +163,7 @@ export class ImagePreprocessor {
   private async resizeLikePillow(data: Buffer, width: number, height: number, plan: ResizePlan) {
     const full = await this.rgb(this.open(data), { width, height });
     // Only the centre crop is computed: the same bytes as Pillow's resize-then-crop.
-    const cropped = pilBicubicResize(full, width, height, 3, plan.width, plan.height, plan.crop);
+    const cropped = pilBicubicResize(full, width, height, plan.width, plan.height, plan.crop);
     return Buffer.from(cropped.buffer, cropped.byteOffset, cropped.byteLength);
   }
 

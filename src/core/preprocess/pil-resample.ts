@@ -82,16 +82,18 @@ export interface ResizeWindow {
 }
 
 /**
- * Resizes interleaved 8-bit pixels (`channels` per pixel) from `width × height` to `outWidth × outHeight`
+ * Resizes interleaved 8-bit RGB pixels from `width × height` to `outWidth × outHeight`
  * exactly as Pillow's BICUBIC does, and returns only `window` of the result (default: all of it). Each
  * output pixel depends only on its own coefficients, so computing just the window (a centre crop) gives
  * the same bytes as resizing everything and cropping after, for a fraction of the work on wide images.
  */
+/** Bytes per pixel: the preprocessor always decodes to 8-bit RGB. */
+const RGB = 3;
+
 export function pilBicubicResize(
   src: Uint8Array,
   width: number,
   height: number,
-  channels: number,
   outWidth: number,
   outHeight: number,
   window: ResizeWindow = { left: 0, top: 0, width: outWidth, height: outHeight },
@@ -121,78 +123,40 @@ export function pilBicubicResize(
     ? horizontalPass(
         src,
         width,
-        channels,
         firstRow,
         endRow - firstRow,
         left,
         window.width,
         coefficients(width, outWidth),
       )
-    : copyColumns(src, width, channels, firstRow, endRow - firstRow, left, window.width);
+    : copyColumns(src, width, firstRow, endRow - firstRow, left, window.width);
   if (!needV) return rows;
-  return verticalPass(rows, window.width * channels, firstRow, top, window.height, vert);
+  return verticalPass(rows, window.width * RGB, firstRow, top, window.height, vert);
 }
 
 /** Columns `[left, left + count)` of `rowCount` rows starting at `firstRow`, packed. */
 function copyColumns(
   src: Uint8Array,
   width: number,
-  channels: number,
   firstRow: number,
   rowCount: number,
   left: number,
   count: number,
 ): Uint8Array {
-  const row = count * channels;
+  const row = count * RGB;
   const out = new Uint8Array(row * rowCount);
   for (let y = 0; y < rowCount; y++) {
-    const from = ((firstRow + y) * width + left) * channels;
+    const from = ((firstRow + y) * width + left) * RGB;
     out.set(src.subarray(from, from + row), y * row);
   }
   return out;
 }
 
 /**
- * Output columns `[firstCol, firstCol + colCount)` of each row: for each pixel, the weighted sum of
- * `count` input pixels, all channels at once.
+ * Output columns `[firstCol, firstCol + colCount)` of each RGB row: for each pixel, the weighted sum of
+ * `count` input pixels, the three channels summed in locals (Int32, as Pillow's 22-bit fixed point).
  */
 function horizontalPass(
-  src: Uint8Array,
-  width: number,
-  channels: number,
-  firstRow: number,
-  rowCount: number,
-  firstCol: number,
-  colCount: number,
-  co: Coefficients,
-): Uint8Array {
-  if (channels === 3) return horizontalPassRgb(src, width, firstRow, rowCount, firstCol, colCount, co);
-  const out = new Uint8Array(colCount * rowCount * channels);
-  const { start, count, weights, taps } = co;
-  // Int32 sums as Pillow's (weights are 22-bit fixed point, samples 8-bit): exact and JIT-friendly.
-  const acc = new Int32Array(channels);
-  let o = 0;
-  for (let y = 0; y < rowCount; y++) {
-    const inRow = (y + firstRow) * width * channels;
-    for (let xx = firstCol; xx < firstCol + colCount; xx++) {
-      const n = count[xx] as number;
-      const w0 = xx * taps;
-      let p = inRow + (start[xx] as number) * channels;
-      acc.fill(HALF);
-      for (let x = 0; x < n; x++) {
-        const w = weights[w0 + x] as number;
-        for (let c = 0; c < channels; c++)
-          acc[c] = ((acc[c] as number) + Math.imul(src[p + c] as number, w)) | 0;
-        p += channels;
-      }
-      for (let c = 0; c < channels; c++) out[o++] = clip8(acc[c] as number);
-    }
-  }
-  return out;
-}
-
-/** `horizontalPass` for RGB, the only layout the preprocessor uses: three sums held in locals. */
-function horizontalPassRgb(
   src: Uint8Array,
   width: number,
   firstRow: number,
